@@ -1,0 +1,365 @@
+"""The asyncio driver: sockets, netlink, signals and the control socket around the Routers.
+
+Start-up order matters: claim the control socket first (a second daemon must not
+touch the first one's VIPs), then resolve interfaces and addresses, clean VIPs
+a crashed run left behind, open sockets, and only then start the Routers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from vrrpd import __version__, log
+from vrrpd.config import Config, ConfigError, load_config
+from vrrpd.control import ControlError, ControlServer
+from vrrpd.instance import InstanceRunner
+from vrrpd.io import errors as io_errors
+from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
+from vrrpd.io.netlink import AddressRemoved, LinkChanged, Netlink
+from vrrpd.io.rawsock import VrrpSocket
+from vrrpd.protocol.events import InterfaceDown, InterfaceUp
+from vrrpd.protocol.packet import PacketError, check_auth, decode
+
+STOP_TIMEOUT = 10.0
+RECV_BATCH = 64
+LOG_EVERY = 10.0
+
+
+class StartupError(Exception):
+    """A problem the user can fix; shown as one line, exit 1."""
+
+
+@dataclass
+class Listener:
+    """One raw socket per (interface, family) shared by the instances on it."""
+
+    sock: Any
+    ifindex: int
+    family: int
+    by_vrid: dict[int, InstanceRunner] = field(default_factory=dict)
+    own: set[Any] = field(default_factory=set)
+    dropped: Counter[str] = field(default_factory=Counter)
+
+
+class _LogLimiter:
+    """At most one log line per key every LOG_EVERY seconds; counts what it held back."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str], float] = {}
+        self._held: Counter[tuple[str, str]] = Counter()
+
+    def __call__(self, key: tuple[str, str], emit: Any, **fields: Any) -> None:
+        now = time.monotonic()
+        if now - self._last.get(key, -LOG_EVERY) < LOG_EVERY:
+            self._held[key] += 1
+            return
+        self._last[key] = now
+        emit("dropped invalid packet", suppressed=self._held.pop(key, 0), **fields)
+
+
+def _tunable_only(old: Any, new: Any) -> bool:
+    """True when two instance configs differ only in what a master can apply in place."""
+    in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
+                "garp_master_refresh")
+    same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
+    return msgspec.structs.replace(new, **same) == old
+
+
+class Daemon:
+    def __init__(self, config: Config, config_path: str, socket_path: str) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.socket_path = socket_path
+        self.runners: dict[str, InstanceRunner] = {}
+        self.listeners: dict[tuple[int, int], Listener] = {}
+        self.senders: dict[int, FrameSender] = {}
+        self.link_up: dict[int, bool] = {}
+        self._log = log.get()
+        self._limit = _LogLimiter()
+        self._stop = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.netlink: Any = None
+        self.control = ControlServer(socket_path, self.status)
+        self.started = time.time()
+
+    # -- lifecycle ------------------------------------------------------------------
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        try:
+            await self.control.start()
+        except ControlError as exc:
+            raise StartupError(str(exc)) from None
+        try:
+            async with Netlink() as nl:
+                self.netlink = nl
+                for cfg in self.config.instances:
+                    await self._add_instance(cfg)
+                self._spawn(self._watch_netlink(), "netlink-watch")
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(sig, self._stop.set)
+                loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload(), "reload"))
+                self._log.info("started", instances=len(self.runners), socket=self.socket_path,
+                               version=__version__)
+                await self._stop.wait()
+                self._log.info("stopping")
+                await self._shutdown()
+        except io_errors.VrrpdIoError as exc:
+            await self._shutdown()
+            raise StartupError(str(exc)) from None
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            await self.control.close()
+        self._log.info("stopped")
+        return 0
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _shutdown(self) -> None:
+        runners = list(self.runners.values())
+        self.runners.clear()
+        if runners:
+            await asyncio.gather(*(r.stop() for r in runners), return_exceptions=True)
+            for r in runners:
+                await r.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+        loop = asyncio.get_running_loop()
+        for lst in self.listeners.values():
+            loop.remove_reader(lst.sock.fileno())
+            lst.sock.close()
+        self.listeners.clear()
+        for sender in self.senders.values():
+            sender.close()
+        self.senders.clear()
+
+    # -- instances ---------------------------------------------------------------------
+    async def _add_instance(self, cfg: Any) -> InstanceRunner:
+        nl = self.netlink
+        link = await nl.link(cfg.interface)
+        self.link_up.setdefault(link.index, link.up)
+        if cfg.unicast_src_ip is not None:
+            primary = cfg.unicast_src_ip
+        else:
+            primary = await nl.primary_address(link.index, cfg.family)
+            if primary is None:
+                kind = "IPv4" if cfg.family == 4 else "IPv6 link-local"
+                raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
+                                   f"{kind} address to send adverts from")
+        for vip in cfg.vips:
+            others = [i for i in await nl.owners(vip.interface.ip) if i != link.index]
+            if others:
+                raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
+                                   f"configured on another interface (ifindex {others[0]})")
+        for vip in cfg.vips:  # left behind by a crashed run: we start as BACKUP without them
+            if await nl.remove_vip(link.index, vip.interface):
+                self._log.warning("removed stale VIP left by an earlier run",
+                                  instance=cfg.name, vip=str(vip.interface))
+        listener = self._listener(cfg, link)
+        if cfg.virtual_router_id in listener.by_vrid:
+            raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
+                               f"used on {cfg.interface}")
+        sender = self.senders.get(link.index)
+        if sender is None:
+            sender = self.senders[link.index] = FrameSender(link.index)
+        ll = await nl.primary_address(link.index, 6) if cfg.family == 6 else None
+
+        def garp_factory(c: Any) -> GarpSchedule:
+            return GarpSchedule(sender, build_frames(link.mac, [v.interface for v in c.vips], ll),
+                                repeat=c.garp_master_repeat, interval=c.garp_interval,
+                                second_delay=c.garp_master_delay, refresh=c.garp_master_refresh,
+                                on_sent=lambda n: self._count_garp(c.name, n))
+
+        runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=listener.sock,
+                                netlink=nl, garp_factory=garp_factory,
+                                on_transition=self._on_transition)
+        listener.by_vrid[cfg.virtual_router_id] = runner
+        listener.own.add(primary)
+        self.runners[cfg.name] = runner
+        if self.link_up.get(link.index, True):
+            runner.start()
+        else:
+            runner.feed(InterfaceDown(f"interface {cfg.interface} is down"))
+        return runner
+
+    def _listener(self, cfg: Any, link: Any) -> Listener:
+        key = (link.index, cfg.family)
+        lst = self.listeners.get(key)
+        if lst is None:
+            sock = VrrpSocket(cfg.interface, link.index, cfg.family, join_multicast=True)
+            lst = self.listeners[key] = Listener(sock, link.index, cfg.family)
+            asyncio.get_running_loop().add_reader(sock.fileno(), self._on_readable, lst)
+        return lst
+
+    async def _remove_instance(self, runner: InstanceRunner) -> None:
+        self.runners.pop(runner.name, None)
+        await runner.stop()
+        await runner.close()
+        for key, lst in list(self.listeners.items()):
+            if lst.by_vrid.get(runner.cfg.virtual_router_id) is runner:
+                del lst.by_vrid[runner.cfg.virtual_router_id]
+                lst.own.discard(runner.primary_ip)
+            if not lst.by_vrid:
+                asyncio.get_running_loop().remove_reader(lst.sock.fileno())
+                lst.sock.close()
+                del self.listeners[key]
+
+    def _count_garp(self, name: str, frames: int) -> None:
+        runner = self.runners.get(name)
+        if runner is not None:
+            runner.counters.garp_sent += frames
+
+    def _on_transition(self, runner: InstanceRunner, change: Any) -> None:
+        """Hook point for notify scripts, MQTT and sd_notify (later issues)."""
+
+    # -- receive path ------------------------------------------------------------------
+    def _on_readable(self, lst: Listener) -> None:
+        for _ in range(RECV_BATCH):
+            try:
+                pkt = lst.sock.recv()
+            except OSError as exc:
+                self._log.warning("receive failed", error=str(exc))
+                return
+            if pkt is None:
+                return
+            self._dispatch(lst, pkt)
+
+    def _dispatch(self, lst: Listener, pkt: Any) -> None:
+        if pkt.src in lst.own:
+            return  # our own advert (looped back or another instance of ours)
+        data = pkt.payload
+        runner = lst.by_vrid.get(data[1]) if len(data) > 1 else None
+        if runner is None:
+            lst.dropped["unknown_vrid"] += 1
+            return
+        reason = None
+        if pkt.ttl != 255:
+            reason = "bad_ttl"
+        elif not runner.accepts_source(pkt.src):
+            reason = "unknown_peer"
+        if reason is None:
+            try:
+                advert = decode(data, pkt.src, pkt.dst)
+                if advert.version != runner.cfg.version:
+                    reason = "version_mismatch"
+                elif advert.version == 2:
+                    check_auth(advert, runner.cfg.auth_type, runner.cfg.auth_password)
+            except PacketError as exc:
+                reason = exc.reason.value
+        if reason is not None:
+            runner.counters.drop(reason)
+            self._limit((runner.name, reason), self._log.warning, instance=runner.name,
+                        reason=reason, src=str(pkt.src))
+            return
+        runner.advert_received(pkt.src, advert)
+
+    # -- netlink -------------------------------------------------------------------------
+    async def _watch_netlink(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                async for ev in self.netlink.watch():
+                    backoff = 0.5
+                    self._netlink_event(ev)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep watching after a netlink hiccup
+                self._log.error("netlink watch failed; restarting", error=str(exc))
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    def _netlink_event(self, ev: Any) -> None:
+        if isinstance(ev, AddressRemoved):
+            for r in self.runners.values():
+                if r.link.index == ev.ifindex:
+                    r.vip_removed(ev.address)
+        elif isinstance(ev, LinkChanged):
+            was = self.link_up.get(ev.ifindex)
+            self.link_up[ev.ifindex] = ev.up
+            if was is None or was == ev.up:
+                return
+            self._log.warning("link state changed", interface=ev.name, up=ev.up)
+            for r in self.runners.values():
+                if r.link.index == ev.ifindex:
+                    r.feed(InterfaceUp() if ev.up else
+                           InterfaceDown(f"interface {r.cfg.interface} is down"))
+
+    # -- reload ------------------------------------------------------------------------------
+    async def reload(self) -> None:
+        async with self._reload_lock:
+            try:
+                new = load_config(self.config_path)
+            except ConfigError as exc:
+                self._log.error("reload rejected; keeping the running configuration",
+                                problems=str(exc).splitlines())
+                return
+            old = dict(self.runners)
+            for cfg in new.instances:
+                runner = old.pop(cfg.name, None)
+                if runner is not None and runner.cfg == cfg:
+                    continue
+                try:
+                    if runner is not None and _tunable_only(runner.cfg, cfg):
+                        await runner.reconfigure(cfg)
+                        continue
+                    if runner is not None:
+                        await self._remove_instance(runner)
+                    await self._add_instance(cfg)
+                except (StartupError, io_errors.VrrpdIoError) as exc:
+                    self._log.error("reload: instance not started", instance=cfg.name,
+                                    error=str(exc))
+            for runner in old.values():
+                await self._remove_instance(runner)
+            self.config = new
+            self._log.info("reloaded", instances=len(self.runners))
+
+    # -- status ---------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "router_id": self.config.global_.router_id,
+            "pid": os.getpid(),
+            "started": self.started,
+            "instances": [r.status() for r in self.runners.values()],
+            "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
+                             for lst in self.listeners.values() if lst.dropped},
+        }
+
+
+def run(config_path: str, socket_path: str | None, log_level: str | None = None) -> int:
+    """Entry point for `vrrpd run`: 0 clean stop, 2 bad config, 1 runtime failure."""
+    from vrrpd.control import resolve_socket
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    log.configure(log_level or config.global_.log_level)
+    path = resolve_socket(socket_path, config.global_.control_socket)
+    try:
+        return asyncio.run(Daemon(config, config_path, path).run())
+    except StartupError as exc:
+        log.get().error("cannot start", error=str(exc))
+        print(f"vrrpd: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,282 @@
+"""One VRRP instance at run time: a pure Router plus the io needed to obey it.
+
+The Router decides; this class executes its actions. Adverts go out at once
+(synchronously, on the loop); VIP changes and GARP bursts run in order on one
+worker task per instance, so a slow netlink answer can never reorder
+"add VIPs, then announce them" nor delay an advert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address, ip_address
+from typing import Any
+
+from vrrpd import log
+from vrrpd.counters import Counters
+from vrrpd.protocol import actions as act
+from vrrpd.protocol.events import AdvertReceived, Event, Shutdown, Startup, Timer, TimerFired
+from vrrpd.protocol.packet import Advert, encode
+from vrrpd.protocol.router import Router, RouterParams
+
+VRRP_GROUP = {4: ip_address("224.0.0.18"), 6: ip_address("ff02::12")}
+NETLINK_TIMEOUT = 5.0
+
+Transition = Callable[["InstanceRunner", act.StateChanged], None]
+
+
+def router_params(cfg: Any, primary_ip: IPv4Address | IPv6Address) -> RouterParams:
+    return RouterParams(
+        name=cfg.name,
+        vrid=cfg.virtual_router_id,
+        priority=cfg.priority,
+        advert_int=cfg.advert_int,
+        version=cfg.version,
+        addresses=tuple(v.interface.ip for v in cfg.vips),
+        primary_ip=primary_ip,
+        preempt=cfg.preempt,
+        preempt_delay=cfg.preempt_delay,
+    )
+
+
+class InstanceRunner:
+    """Runs one configured instance on one interface."""
+
+    def __init__(self, cfg: Any, *, link: Any, primary_ip: IPv4Address | IPv6Address,
+                 sock: Any, netlink: Any, garp_factory: Callable[[Any], Any],
+                 on_transition: Transition | None = None) -> None:
+        self.cfg = cfg
+        self.link = link
+        self.primary_ip = primary_ip
+        self.sock = sock
+        self.netlink = netlink
+        self._garp_factory = garp_factory
+        self.garp = garp_factory(cfg)
+        self.counters = Counters()
+        self.router = Router(router_params(cfg, primary_ip))
+        self._on_transition = on_transition
+        self._loop = asyncio.get_running_loop()
+        self._timers: dict[Timer, asyncio.TimerHandle] = {}
+        self._work: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._worker = self._loop.create_task(self._vip_worker(), name=f"vips-{cfg.name}")
+        self._advert_cache: dict[int, list[tuple[bytes, Any]]] = {}
+        self._log = log.get().bind(instance=cfg.name)
+        self.since_wall: float | None = None
+
+    # -- identity ---------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.cfg.name
+
+    @property
+    def family(self) -> int:
+        return self.cfg.family
+
+    @property
+    def destinations(self) -> list[Any]:
+        if self.cfg.unicast_peer:
+            return list(self.cfg.unicast_peer)
+        return [VRRP_GROUP[self.family]]
+
+    def accepts_source(self, src: Any) -> bool:
+        """Unicast instances listen only to their listed peers."""
+        return not self.cfg.unicast_peer or src in self.cfg.unicast_peer
+
+    # -- events in ----------------------------------------------------------
+    def start(self) -> None:
+        self.feed(Startup())
+
+    def feed(self, event: Event) -> None:
+        self.apply(self.router.handle(event, self._loop.time()))
+
+    def advert_received(self, src: Any, advert: Advert) -> None:
+        self.counters.adverts_received += 1
+        if advert.checksum_form is not None:
+            self.counters.checksum_forms[advert.checksum_form.value] += 1
+        self.feed(AdvertReceived(src=src, advert=advert))
+
+    async def stop(self) -> None:
+        """Clean stop: priority-0 advert, VIPs removed, worker drained (bounded)."""
+        self.feed(Shutdown())
+        self._cancel_timers()
+        self.garp.stop()
+        self._work.put_nowait(("stop", None))
+        try:
+            await asyncio.wait_for(asyncio.shield(self._worker), NETLINK_TIMEOUT * 2)
+        except TimeoutError:
+            self._worker.cancel()
+            self._log.error("vip worker did not finish in time at stop")
+
+    # -- actions out ----------------------------------------------------------
+    def apply(self, actions: list[Any]) -> None:
+        for a in actions:
+            if isinstance(a, act.SendAdvert):
+                self._send_advert(a.priority)
+            elif isinstance(a, act.SetTimer):
+                self._set_timer(a.timer, a.deadline)
+            elif isinstance(a, act.StateChanged):
+                self._transition(a)
+            elif isinstance(a, act.AddVips):
+                self._work.put_nowait(("add", None))
+            elif isinstance(a, act.RemoveVips):
+                self.garp.stop()  # never announce a VIP we are giving up
+                self._work.put_nowait(("remove", None))
+            elif isinstance(a, act.SendGarp):
+                self._work.put_nowait(("garp", a.reason))
+            elif type(a).__name__ == "AdvertDropped":
+                self.counters.drop(a.reason)
+            else:  # pragma: no cover - a new action type must be handled here
+                self._log.error("unhandled action", action=repr(a))
+
+    def _encoded(self, priority: int) -> list[tuple[bytes, Any]]:
+        cached = self._advert_cache.get(priority)
+        if cached is None:
+            advert = self.router.advert(priority)
+            if self.cfg.version == 2 and self.cfg.auth_type:
+                advert = dataclasses.replace(advert, auth_type=self.cfg.auth_type,
+                                             auth_data=self.cfg.auth_password)
+            cached = [(encode(advert, self.primary_ip, dst,
+                              pseudo_header=self.cfg.checksum_pseudo_header), dst)
+                      for dst in self.destinations]
+            self._advert_cache = {priority: cached} | (
+                {} if len(self._advert_cache) > 4 else self._advert_cache)
+        return cached
+
+    def _send_advert(self, priority: int) -> None:
+        for payload, dst in self._encoded(priority):
+            try:
+                self.sock.send(payload, dst, self.primary_ip)
+                self.counters.adverts_sent += 1
+            except OSError as exc:
+                self.counters.send_errors += 1
+                self._log.warning("advert send failed", dst=str(dst), error=str(exc))
+
+    def _set_timer(self, timer: Timer, deadline: float | None) -> None:
+        old = self._timers.pop(timer, None)
+        if old is not None:
+            old.cancel()
+        if deadline is not None:
+            self._timers[timer] = self._loop.call_at(deadline, self._fire, timer)
+
+    def _fire(self, timer: Timer) -> None:
+        self._timers.pop(timer, None)
+        self.feed(TimerFired(timer))
+
+    def _cancel_timers(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+
+    def _transition(self, change: act.StateChanged) -> None:
+        self.since_wall = time.time()
+        self._log.info("transition", old=change.old.value, new=change.new.value,
+                       reason=change.reason, priority=self.router.priority)
+        if self._on_transition is not None:
+            self._on_transition(self, change)
+
+    # -- VIP worker -------------------------------------------------------------
+    async def _vip_worker(self) -> None:
+        while True:
+            op, arg = await self._work.get()
+            if op == "stop":
+                return
+            try:
+                if op == "add":
+                    await self._add_vips()
+                elif op == "remove":
+                    await self._remove_vips()
+                elif op == "garp":
+                    self._garp(arg)
+                elif op == "readd":
+                    await self._readd(arg)
+            except Exception as exc:  # noqa: BLE001 - the worker must survive any netlink error
+                self._log.error("vip operation failed", op=op, error=str(exc))
+
+    async def _add_vips(self) -> None:
+        for vip in self.cfg.vips:
+            await asyncio.wait_for(
+                self.netlink.add_vip(self.link.index, vip.interface, vip.label), NETLINK_TIMEOUT)
+
+    async def _remove_vips(self) -> None:
+        for vip in self.cfg.vips:
+            await asyncio.wait_for(self.netlink.remove_vip(self.link.index, vip.interface),
+                                   NETLINK_TIMEOUT)
+
+    def _garp(self, reason: str) -> None:
+        if self.router.state is not act.State.MASTER:
+            return  # lost mastership while the VIPs were being added
+        if reason == "heal":
+            self.garp.burst()
+        else:
+            self.garp.start()
+
+    async def _readd(self, vip: Any) -> None:
+        if self.router.state is act.State.MASTER:
+            added = await asyncio.wait_for(
+                self.netlink.add_vip(self.link.index, vip.interface, vip.label), NETLINK_TIMEOUT)
+            if added:
+                self.counters.vip_readded += 1
+                self._log.warning("vip removed from outside while master; re-added",
+                                  vip=str(vip.interface))
+                self.garp.burst()
+
+    def vip_removed(self, address: Any) -> None:
+        """Netlink says an address left our interface: re-add it if it is ours and we are master."""
+        if self.router.state is not act.State.MASTER:
+            return
+        for vip in self.cfg.vips:
+            if vip.interface.ip == getattr(address, "ip", address):
+                self._work.put_nowait(("readd", vip))
+
+    async def reconfigure(self, cfg: Any) -> None:
+        """Apply a new VIP list / GARP tuning in place, without a state transition."""
+        old_vips = {v.interface: v for v in self.cfg.vips}
+        new_vips = {v.interface: v for v in cfg.vips}
+        self.cfg = cfg
+        self._advert_cache.clear()
+        self.garp.stop()
+        self.garp = self._garp_factory(cfg)
+        self.apply(self.router.reconfigure(router_params(cfg, self.primary_ip),
+                                           self._loop.time()))
+        if self.router.state is act.State.MASTER:
+            for key in old_vips.keys() - new_vips.keys():
+                await self.netlink.remove_vip(self.link.index, key)
+            for key in new_vips.keys() - old_vips.keys():
+                await self.netlink.add_vip(self.link.index, key, new_vips[key].label)
+            self.garp.start()
+        self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
+
+    # -- status ---------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        r = self.router
+        return {
+            "name": self.name,
+            "state": r.state.value,
+            "priority": r.priority,
+            "base_priority": r.base_priority,
+            "virtual_router_id": self.cfg.virtual_router_id,
+            "interface": self.cfg.interface,
+            "version": self.cfg.version,
+            "advert_int": self.cfg.advert_int,
+            "master_advert_int": r.master_adver_int,
+            "master_ip": str(r.master_ip) if r.master_ip is not None else None,
+            "vips": [str(v.interface) for v in self.cfg.vips],
+            "since": self.since_wall,
+            "transitions": r.transitions,
+            "last_reason": r.last_reason,
+            "unicast_peers": [str(p) for p in self.cfg.unicast_peer],
+            "counters": self.counters.as_dict(),
+        }
+
+    async def close(self) -> None:
+        self._cancel_timers()
+        self.garp.stop()
+        if not self._worker.done():
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._worker
+

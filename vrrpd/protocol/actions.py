@@ -1,0 +1,61 @@
+"""Outputs of the state machine: what the io/ shell must do, in list order."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from vrrpd.protocol.events import Timer
+
+
+class State(enum.StrEnum):
+    INIT = "INIT"
+    BACKUP = "BACKUP"
+    MASTER = "MASTER"
+    FAULT = "FAULT"
+
+
+@dataclass(frozen=True, slots=True)
+class SendAdvert:
+    """Send one advertisement with this priority (0 = resigning)."""
+
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddVips:
+    """Bring the configured virtual addresses up on the interface."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveVips:
+    """Take the configured virtual addresses off the interface."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendGarp:
+    """Announce the VIPs (gratuitous ARP / unsolicited NA).
+
+    `reason` is "became-master" (start the full burst schedule) or "heal" (a master
+    heard a lower-priority master: one more burst so the LAN converges on us).
+    """
+
+    reason: str = "became-master"
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimer:
+    """Arm `timer` to fire at absolute time `deadline`, or cancel it when deadline is None."""
+
+    timer: Timer
+    deadline: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    old: State
+    new: State
+    reason: str
+
+
+Action = SendAdvert | AddVips | RemoveVips | SendGarp | SetTimer | StateChanged

@@ -1,0 +1,64 @@
+"""Inputs to the state machine. Each carries only facts; `now` is passed beside it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address
+
+from vrrpd.protocol.packet import Advert
+
+
+class Timer(enum.StrEnum):
+    """The timers a Router may ask the driver to run (RFC 5798 §6.2 plus preempt delay)."""
+
+    ADVER = "adver"  # Adver_Timer: a master's next advertisement
+    MASTER_DOWN = "master_down"  # Master_Down_Timer: a backup's patience
+    PREEMPT = "preempt"  # preempt_delay before taking over from a lower-priority master
+
+
+@dataclass(frozen=True, slots=True)
+class Startup:
+    """The instance is configured and its interface is usable (RFC 5798 §6.4.1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown:
+    """Clean stop: a master sends priority 0 and releases its VIPs."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdvertReceived:
+    """A decoded, validated advertisement for this VRID (TTL, auth and VRID already checked)."""
+
+    src: IPv4Address | IPv6Address
+    advert: Advert
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    timer: Timer
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityChanged:
+    """Effective priority changed at runtime (tracking); 1..254, or 255 for an owner."""
+
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceDown:
+    """The instance cannot work (link down, tracked object failed): enter FAULT."""
+
+    reason: str = "interface down"
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceUp:
+    """The fault cleared: leave FAULT as a fresh start would."""
+
+
+Event = (
+    Startup | Shutdown | AdvertReceived | TimerFired | PriorityChanged | InterfaceDown | InterfaceUp
+)
