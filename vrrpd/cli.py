@@ -1,0 +1,152 @@
+"""The `vrrpd` command line (console script and `python -m vrrpd`).
+
+Each subcommand is one `_add_<cmd>_parser(subparsers)` that declares its arguments and
+one `_cmd_<cmd>(args) -> int` that runs it, importing what it needs inside the function:
+`vrrpd check-config` and `vrrpd status` must start fast and never load scapy or pyroute2.
+To add a command, write the pair and list the parser function in SUBCOMMANDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from vrrpd import __version__
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # runtime failure, daemon unreachable
+EXIT_USAGE = 2  # bad command line or bad config (as argparse and the CONTRACT agree)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one vrrpd command and return its exit status (never raises SystemExit)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version and usage errors end in argparse
+        return stop.code if isinstance(stop.code, int) else EXIT_FAILURE
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    return args.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vrrpd",
+        description="VRRP (RFC 5798 v3 / RFC 3768 v2) failover daemon.",
+    )
+    parser.add_argument("--version", action="version", version=f"vrrpd {__version__}")
+    subparsers = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    for add_parser in SUBCOMMANDS:
+        add_parser(subparsers)
+    return parser
+
+
+def _add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--config", required=True, metavar="FILE", help="the TOML config file"
+    )
+
+
+# --- check-config -------------------------------------------------------------------------
+
+
+def _add_check_config_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check-config",
+        help="validate a config file",
+        description="Validate FILE and print every problem as 'FILE: path.to.key: message'. "
+        "Exit 0 when valid, 2 when not.",
+    )
+    _add_config_argument(parser)
+    parser.set_defaults(run=_cmd_check_config)
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    from vrrpd.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    count = len(config.instances)
+    print(f"{args.config}: OK ({count} instance{'' if count == 1 else 's'})")
+    return EXIT_OK
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def _add_socket_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--socket", metavar="PATH", default=None,
+        help="control socket (default: $VRRPD_SOCKET, else global.control_socket)",
+    )
+
+
+def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the daemon in the foreground",
+        description="Run until SIGTERM/SIGINT (clean stop: priority 0, VIPs released); "
+        "SIGHUP reloads FILE. Exit 0 on clean stop, 2 bad config, 1 runtime failure.",
+    )
+    _add_config_argument(parser)
+    _add_socket_argument(parser)
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                        default=None, help="override global.log_level")
+    parser.set_defaults(run=_cmd_run)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from vrrpd.daemon import run
+
+    return run(args.config, args.socket, args.log_level)
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+def _add_status_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="show the state of a running daemon",
+        description="Ask a running vrrpd over its control socket. Exit 0 ok, 1 unreachable.",
+    )
+    _add_socket_argument(parser)
+    parser.add_argument("-c", "--config", metavar="FILE", default=None,
+                        help="read global.control_socket from FILE")
+    parser.add_argument("--json", action="store_true", help="print JSON for programs")
+    parser.set_defaults(run=_cmd_status)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from vrrpd.control import ControlError, request, resolve_socket
+    from vrrpd.status import render_json, render_table
+
+    config_socket = None
+    if args.config and not args.socket:
+        from vrrpd.config import ConfigError, load_config
+
+        try:
+            config_socket = load_config(args.config).global_.control_socket
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        status = request(resolve_socket(args.socket, config_socket))
+    except ControlError as error:
+        print(f"vrrpd status: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(render_json(status) if args.json else render_table(status))
+    return EXIT_OK
+
+
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_check_config_parser,
+    _add_run_parser,
+    _add_status_parser,
+)

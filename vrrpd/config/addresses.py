@@ -1,0 +1,188 @@
+"""Checks for the addresses of an instance: virtual addresses, labels and unicast peers.
+
+Everything is parsed with `ipaddress`; each bad entry is reported at its own list index,
+so a user sees every wrong address of a long list in one run.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+
+from vrrpd.config.errors import ConfigProblem
+from vrrpd.config.model import VirtualIp
+from vrrpd.config.schema import RawVip
+from vrrpd.protocol.packet import MAX_ADDRESSES
+
+IFNAMSIZ = 16  # Linux: interface names and address labels are at most 15 bytes plus NUL
+
+IPAddress = IPv4Address | IPv6Address
+
+
+def check_interface_name(name: str, path: str, problems: list[ConfigProblem]) -> None:
+    """Apply the kernel's dev_valid_name() rules so a typo fails here, not at netlink time."""
+    if not name:
+        problems.append(ConfigProblem(path, "must not be empty"))
+    elif len(name.encode()) >= IFNAMSIZ:
+        problems.append(ConfigProblem(path, f"{name!r} is longer than {IFNAMSIZ - 1} bytes"))
+    elif name in (".", "..") or any(char in "/:" or char.isspace() for char in name):
+        problems.append(
+            ConfigProblem(path, f"{name!r} is not a Linux interface name (no '/', ':', spaces)")
+        )
+
+
+def parse_vips(
+    items: tuple[str | RawVip, ...], interface: str, path: str, problems: list[ConfigProblem]
+) -> tuple[VirtualIp, ...]:
+    """The virtual addresses of one instance, all of the first entry's family, no repeats."""
+    if not items:
+        problems.append(ConfigProblem(path, "needs at least one address"))
+        return ()
+    if len(items) > MAX_ADDRESSES:
+        problems.append(
+            ConfigProblem(path, f"has {len(items)} addresses; an advert carries {MAX_ADDRESSES}")
+        )
+    vips: list[VirtualIp] = []
+    seen: dict[IPAddress, int] = {}
+    for index, item in enumerate(items):
+        item_path = f"{path}[{index}]"
+        text, label = (item, None) if isinstance(item, str) else (item.address, item.label)
+        address_path = item_path if isinstance(item, str) else f"{item_path}.address"
+        interface_address = _parse_vip(text, address_path, problems)
+        if interface_address is None:
+            continue
+        if vips and interface_address.version != vips[0].interface.version:
+            problems.append(
+                ConfigProblem(
+                    address_path,
+                    f"{text!r} is IPv{interface_address.version} but the first address is "
+                    f"IPv{vips[0].interface.version}; use one instance per address family",
+                )
+            )
+            continue
+        if interface_address.ip in seen:
+            problems.append(
+                ConfigProblem(
+                    address_path,
+                    f"{interface_address.ip} is already listed at [{seen[interface_address.ip]}]",
+                )
+            )
+            continue
+        seen[interface_address.ip] = index
+        if label is not None and not _label_ok(
+            label, interface_address, interface, f"{item_path}.label", problems
+        ):
+            continue
+        vips.append(VirtualIp(interface=interface_address, label=label))
+    return tuple(vips)
+
+
+def parse_unicast_peers(
+    texts: tuple[str, ...],
+    source: IPAddress | None,
+    family: int | None,
+    path: str,
+    problems: list[ConfigProblem],
+) -> tuple[IPAddress, ...]:
+    """The unicast peers: unicast addresses of the VIPs' family, no repeats, not our source."""
+    peers: list[IPAddress] = []
+    for index, text in enumerate(texts):
+        item_path = f"{path}[{index}]"
+        peer = parse_unicast_address(text, family, item_path, problems)
+        if peer is None:
+            continue
+        if peer == source:
+            problems.append(ConfigProblem(item_path, f"{peer} is unicast_src_ip itself"))
+        elif peer in peers:
+            problems.append(
+                ConfigProblem(item_path, f"{peer} is already listed at [{peers.index(peer)}]")
+            )
+        else:
+            peers.append(peer)
+    return tuple(peers)
+
+
+def parse_unicast_address(
+    text: str, family: int | None, path: str, problems: list[ConfigProblem]
+) -> IPAddress | None:
+    """One plain unicast address (no prefix length) of `family` (None: not yet known)."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        problems.append(ConfigProblem(path, f"{text!r} is not an IP address"))
+        return None
+    problem = _not_unicast(address)
+    if problem is None and family is not None and address.version != family:
+        problem = f"{address} is IPv{address.version} but the virtual addresses are IPv{family}"
+    if problem is not None:
+        problems.append(ConfigProblem(path, problem))
+        return None
+    return address
+
+
+def _parse_vip(
+    text: str, path: str, problems: list[ConfigProblem]
+) -> IPv4Interface | IPv6Interface | None:
+    try:
+        interface_address = ipaddress.ip_interface(text)
+    except ValueError:
+        problems.append(
+            ConfigProblem(path, f"{text!r} is not an address with an optional /prefix length")
+        )
+        return None
+    problem = _not_unicast(interface_address)
+    network = interface_address.network
+    if (
+        problem is None
+        and isinstance(interface_address, IPv4Interface)
+        and network.prefixlen < 31
+        and interface_address.ip == network.broadcast_address
+    ):
+        problem = f"{interface_address.ip} is the broadcast address of {network}"
+    if problem is not None:
+        problems.append(ConfigProblem(path, problem))
+        return None
+    return interface_address
+
+
+def _not_unicast(address_or_interface: IPAddress | IPv4Interface | IPv6Interface) -> str | None:
+    """Why an address cannot be a VRRP address or peer, or None when it can."""
+    if getattr(address_or_interface, "scope_id", None):
+        return f"{address_or_interface} has a scope id; the instance's interface is the scope"
+    address = (
+        address_or_interface.ip
+        if isinstance(address_or_interface, IPv4Interface | IPv6Interface)
+        else address_or_interface
+    )
+    if address.is_multicast:
+        return f"{address} is a multicast address"
+    if address.is_unspecified:
+        return f"{address} is the unspecified address"
+    if address.is_loopback:
+        return f"{address} is a loopback address"
+    if isinstance(address, IPv4Address) and address.is_reserved:
+        return f"{address} is in the reserved range 240.0.0.0/4"
+    return None
+
+
+def _label_ok(
+    label: str,
+    interface_address: IPv4Interface | IPv6Interface,
+    interface: str,
+    path: str,
+    problems: list[ConfigProblem],
+) -> bool:
+    """Linux rules for an IPv4 address label: `IFNAME:something`, at most 15 bytes."""
+    prefix = f"{interface}:"
+    if isinstance(interface_address, IPv6Interface):
+        problem = "only IPv4 addresses have labels on Linux"
+    elif not label.startswith(prefix) or label == prefix:
+        problem = f"{label!r} must start with the interface name and a colon, like '{prefix}1'"
+    elif len(label.encode()) >= IFNAMSIZ:
+        problem = f"{label!r} is longer than {IFNAMSIZ - 1} bytes"
+    elif any(char == "/" or char.isspace() for char in label):
+        problem = f"{label!r} may not contain '/' or spaces"
+    else:
+        return True
+    problems.append(ConfigProblem(path, problem))
+    return False

@@ -1,0 +1,138 @@
+"""Reading a config file: TOML syntax, then structure, then meaning, then cross-checks.
+
+Every stage reports into one list of problems and the file is rejected only at the end,
+so `vrrpd check-config` shows all mistakes at once.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from vrrpd.config.errors import ConfigError, ConfigProblem
+from vrrpd.config.instance import build_instance
+from vrrpd.config.model import Config, InstanceConfig, IPAddress
+from vrrpd.config.schema import RawGlobal, RawInstance, RawMqtt
+from vrrpd.config.sections import build_global, build_mqtt
+from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
+
+if sys.version_info >= (3, 11):  # noqa: UP036 - pyproject still lists tomli for < 3.11
+    import tomllib
+else:  # pragma: no cover - the grammar must not depend on what else is installed
+    import tomli as tomllib
+
+SECTIONS = ("global", "mqtt", "instances")
+_TOML_POSITION = re.compile(
+    r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
+)
+
+
+def load_config(path: str | Path) -> Config:
+    """The validated config in the file at `path`; ConfigError lists every problem."""
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(source, [ConfigProblem("", f"cannot read the file: {reason}")]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        problem = ConfigProblem(f"line {line}, column {column}", "not UTF-8 text")
+        raise ConfigError(source, [problem]) from None
+    return parse_config(text, source)
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """The validated config in TOML `text`; `source` names it in error messages."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(source, [_syntax_problem(error)]) from None
+    problems: list[ConfigProblem] = []
+    problems.extend(unknown_key(key, SECTIONS, "") for key in document if key not in SECTIONS)
+
+    global_config = None
+    raw_global = decode_value(document.get("global", {}), RawGlobal, "global", problems)
+    if raw_global is not INVALID:
+        global_config = build_global(raw_global, problems)
+    mqtt_config = None
+    if "mqtt" in document:
+        raw_mqtt = decode_value(document["mqtt"], RawMqtt, "mqtt", problems)
+        if raw_mqtt is not INVALID:
+            mqtt_config = build_mqtt(raw_mqtt, problems)
+    instances = _instances(document.get("instances", {}), problems)
+    _check_across_instances(instances, problems)
+
+    if problems or global_config is None:
+        raise ConfigError(source, problems)
+    return Config(global_=global_config, mqtt=mqtt_config, instances=tuple(instances))
+
+
+def _instances(tables: Any, problems: list[ConfigProblem]) -> list[InstanceConfig]:
+    """Each `[instances.NAME]` on its own, so one broken instance hides none of the others."""
+    if not isinstance(tables, dict):
+        problems.append(
+            ConfigProblem("instances", f"expected a table, got {describe_value(tables)}")
+        )
+        return []
+    if not tables:
+        problems.append(
+            ConfigProblem("instances", "no instance is configured; add an [instances.NAME] table")
+        )
+    built = []
+    for name, table in tables.items():
+        path = join_path("instances", name)
+        raw = decode_value(table, RawInstance, path, problems)
+        if raw is INVALID:
+            continue
+        instance = build_instance(name, raw, path, problems)
+        if instance is not None:
+            built.append(instance)
+    return built
+
+
+def _check_across_instances(instances: list[InstanceConfig], problems: list[ConfigProblem]) -> None:
+    """Two instances may not share a VRID on one interface and family, nor a virtual address:
+    they would fight over the same virtual MAC or the same address."""
+    vrid_owner: dict[tuple[str, int, int], str] = {}
+    vip_owner: dict[IPAddress, str] = {}
+    for instance in instances:
+        path = join_path("instances", instance.name)
+        key = (instance.interface, instance.family, instance.virtual_router_id)
+        if key in vrid_owner:
+            problems.append(
+                ConfigProblem(
+                    f"{path}.virtual_router_id",
+                    f"{instance.virtual_router_id} is already used on {instance.interface} "
+                    f"(IPv{instance.family}) by instance {vrid_owner[key]!r}",
+                )
+            )
+        else:
+            vrid_owner[key] = instance.name
+        for index, address in enumerate(instance.vip_addresses):
+            if address in vip_owner:
+                problems.append(
+                    ConfigProblem(
+                        f"{path}.virtual_ipaddress[{index}]",
+                        f"{address} is already a virtual address of instance "
+                        f"{vip_owner[address]!r}",
+                    )
+                )
+            else:
+                vip_owner[address] = instance.name
+
+
+def _syntax_problem(error: Exception) -> ConfigProblem:
+    """tomllib's `Invalid value (at line 3, column 7)` as path `line 3, column 7`."""
+    text = str(error)
+    match = _TOML_POSITION.match(text)
+    if match is None:
+        return ConfigProblem("<toml>", f"invalid TOML: {text}")
+    where = f"line {match['line']}, column {match['column']}" if match["line"] else "end of file"
+    message = match["message"]
+    return ConfigProblem(where, f"invalid TOML: {message[:1].lower()}{message[1:]}")

@@ -1,0 +1,68 @@
+"""The shape of the TOML file: which keys exist, their types and their defaults.
+
+These msgspec Structs hold what the user wrote, still as strings and plain numbers; the
+semantic checks in `instance.py` and `sections.py` turn them into the typed objects of
+`model.py`.  Defaults live here and nowhere else.  To add a key, add a field here (the
+structural decoder picks it up: unknown-key hints, type checks, missing-key reports), then
+check it and carry it into the model.  A new top-level section also gets a line in
+`loader.SECTIONS`.
+"""
+
+import socket
+
+import msgspec
+
+DEFAULT_CONTROL_SOCKET = "/run/vrrpd/vrrpd.sock"
+
+
+class _Table(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base for every TOML table: immutable, unknown keys are errors, keyword-only."""
+
+
+class RawGlobal(_Table):
+    router_id: str = msgspec.field(default_factory=socket.gethostname)
+    control_socket: str = DEFAULT_CONTROL_SOCKET
+    log_level: str = "info"
+
+
+class RawMqtt(_Table):
+    host: str
+    port: int = 1883
+    topic_prefix: str = "vrrpd"
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    ca_file: str | None = None
+    client_id: str | None = None
+    keepalive: int = 30
+
+
+class RawVip(_Table):
+    """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1"}`."""
+
+    address: str
+    label: str | None = None
+
+
+class RawAuthentication(_Table):
+    type: str
+    password: str | None = None
+
+
+class RawInstance(_Table):
+    interface: str
+    virtual_router_id: int
+    virtual_ipaddress: tuple[str | RawVip, ...]
+    priority: int = 100
+    advert_int: float = 1.0
+    version: int = 3
+    preempt: bool = True
+    preempt_delay: float = 0.0
+    unicast_src_ip: str | None = None
+    unicast_peer: tuple[str, ...] = ()
+    authentication: RawAuthentication | None = None
+    garp_master_delay: float = 1.1
+    garp_master_repeat: int = 3
+    garp_interval: float = 0.0
+    garp_master_refresh: float = 0.0
+    checksum_pseudo_header: bool = True

@@ -1,0 +1,93 @@
+"""Semantic checks of the `[global]` and `[mqtt]` sections."""
+
+from __future__ import annotations
+
+from vrrpd.config.errors import ConfigProblem
+from vrrpd.config.model import GlobalConfig, MqttConfig
+from vrrpd.config.schema import RawGlobal, RawMqtt
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+MAX_SOCKET_PATH = 107  # sun_path is 108 bytes including the terminating NUL
+_TOPIC_FORBIDDEN = ("+", "#", "\0")  # MQTT wildcards and NUL may not appear in topic names
+
+
+def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig | None:
+    """The checked `[global]` section, or None after appending its problems."""
+    already = len(problems)
+    router_id = raw.router_id
+    if not router_id or any(char.isspace() or char in "/+#" for char in router_id):
+        problems.append(
+            ConfigProblem(
+                "global.router_id",
+                f"{router_id!r} must be non-empty without spaces, '/', '+' or '#' "
+                "(it names this node in MQTT topics)",
+            )
+        )
+    socket_bytes = len(raw.control_socket.encode())
+    if not raw.control_socket:
+        problems.append(ConfigProblem("global.control_socket", "must not be empty"))
+    elif socket_bytes > MAX_SOCKET_PATH:
+        problems.append(
+            ConfigProblem(
+                "global.control_socket",
+                f"is {socket_bytes} bytes; Unix socket paths are limited to {MAX_SOCKET_PATH}",
+            )
+        )
+    if raw.log_level not in LOG_LEVELS:
+        choices = ", ".join(repr(level) for level in LOG_LEVELS)
+        problems.append(
+            ConfigProblem("global.log_level", f"must be one of {choices}, got {raw.log_level!r}")
+        )
+    if len(problems) > already:
+        return None
+    return GlobalConfig(
+        router_id=raw.router_id, control_socket=raw.control_socket, log_level=raw.log_level
+    )
+
+
+def build_mqtt(raw: RawMqtt, problems: list[ConfigProblem]) -> MqttConfig | None:
+    """The checked `[mqtt]` section, or None after appending its problems."""
+    already = len(problems)
+
+    def report(key: str, message: str) -> None:
+        problems.append(ConfigProblem(f"mqtt.{key}", message))
+
+    if not raw.host or any(char.isspace() for char in raw.host):
+        report("host", f"must be a host name or address, got {raw.host!r}")
+    if not 1 <= raw.port <= 65535:
+        report("port", f"must be 1..65535, got {raw.port}")
+    prefix = raw.topic_prefix
+    if (
+        not prefix
+        or prefix.startswith(("/", "$"))
+        or prefix.endswith("/")
+        or any(char in prefix for char in _TOPIC_FORBIDDEN)
+    ):
+        report(
+            "topic_prefix",
+            f"{prefix!r} must be a topic like 'vrrpd' or 'site/vrrpd': not empty, no '+' or "
+            "'#', no '/' at either end, not starting with '$'",
+        )
+    if raw.password is not None and raw.username is None:
+        report("password", "is set but username is not")
+    if raw.ca_file is not None and not raw.tls:
+        report("ca_file", "is set but tls is false; set tls = true to use it")
+    if raw.ca_file == "":
+        report("ca_file", "must not be empty")
+    if raw.client_id == "":
+        report("client_id", "must not be empty (leave it out to let the client pick one)")
+    if not 1 <= raw.keepalive <= 65535:
+        report("keepalive", f"must be 1..65535 seconds, got {raw.keepalive}")
+    if len(problems) > already:
+        return None
+    return MqttConfig(
+        host=raw.host,
+        port=raw.port,
+        topic_prefix=raw.topic_prefix,
+        username=raw.username,
+        password=raw.password,
+        tls=raw.tls,
+        ca_file=raw.ca_file,
+        client_id=raw.client_id,
+        keepalive=raw.keepalive,
+    )
