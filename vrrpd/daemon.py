@@ -28,6 +28,7 @@ from vrrpd.io.netlink import AddressRemoved, LinkChanged, Netlink
 from vrrpd.io.rawsock import VrrpSocket
 from vrrpd.protocol.events import InterfaceDown, InterfaceUp
 from vrrpd.protocol.packet import PacketError, check_auth, decode
+from vrrpd.sdnotify import Notifier
 
 STOP_TIMEOUT = 10.0
 RECV_BATCH = 64
@@ -91,6 +92,7 @@ class Daemon:
         self.netlink: Any = None
         self.control = ControlServer(socket_path, self.status)
         self.started = time.time()
+        self.notifier = Notifier()
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
@@ -110,8 +112,13 @@ class Daemon:
                 loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload(), "reload"))
                 self._log.info("started", instances=len(self.runners), socket=self.socket_path,
                                version=__version__)
+                self.notifier.ready(self.summary())
+                interval = self.notifier.watchdog_interval()
+                if interval:
+                    self._spawn(self._watchdog(interval), "watchdog")
                 await self._stop.wait()
                 self._log.info("stopping")
+                self.notifier.stopping()
                 await self._shutdown()
         except io_errors.VrrpdIoError as exc:
             await self._shutdown()
@@ -120,6 +127,7 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             await self.control.close()
+            self.notifier.close()
         self._log.info("stopped")
         return 0
 
@@ -228,7 +236,19 @@ class Daemon:
             runner.counters.garp_sent += frames
 
     def _on_transition(self, runner: InstanceRunner, change: Any) -> None:
-        """Hook point for notify scripts, MQTT and sd_notify (later issues)."""
+        """Fan a transition out to its observers (sd_notify now; hooks and MQTT later)."""
+        self.notifier.status(self.summary())
+
+    def summary(self) -> str:
+        """One line for systemd's STATUS=: every instance and its state."""
+        parts = [f"{r.name}={r.router.state.value}" for r in self.runners.values()]
+        return " ".join(parts) or "no instances"
+
+    async def _watchdog(self, interval: float) -> None:
+        """Pet systemd's watchdog from the loop itself: a stuck loop stops the petting."""
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval)
 
     # -- receive path ------------------------------------------------------------------
     def _on_readable(self, lst: Listener) -> None:
