@@ -127,7 +127,7 @@ class InstanceRunner:
                 self._work.put_nowait(("remove", None))
             elif isinstance(a, act.SendGarp):
                 self._work.put_nowait(("garp", a.reason))
-            elif type(a).__name__ == "AdvertDropped":
+            elif isinstance(a, act.AdvertDropped):
                 self.counters.drop(a.reason)
             else:  # pragma: no cover - a new action type must be handled here
                 self._log.error("unhandled action", action=repr(a))
@@ -233,21 +233,23 @@ class InstanceRunner:
                 self._work.put_nowait(("readd", vip))
 
     async def reconfigure(self, cfg: Any) -> None:
-        """Apply a new VIP list / GARP tuning in place, without a state transition."""
-        old_vips = {v.interface: v for v in self.cfg.vips}
-        new_vips = {v.interface: v for v in cfg.vips}
+        """Apply a new VIP list / GARP tuning in place, without a state transition.
+
+        A master first drops the VIPs no longer configured; the Router then asks for
+        AddVips (idempotent: adds only the missing ones) and a fresh GARP schedule.
+        """
+        old_vips = {v.interface for v in self.cfg.vips}
+        new_vips = {v.interface for v in cfg.vips}
         self.cfg = cfg
         self._advert_cache.clear()
         self.garp.stop()
         self.garp = self._garp_factory(cfg)
+        if self.router.state is act.State.MASTER:
+            for vip in old_vips - new_vips:
+                await asyncio.wait_for(self.netlink.remove_vip(self.link.index, vip),
+                                       NETLINK_TIMEOUT)
         self.apply(self.router.reconfigure(router_params(cfg, self.primary_ip),
                                            self._loop.time()))
-        if self.router.state is act.State.MASTER:
-            for key in old_vips.keys() - new_vips.keys():
-                await self.netlink.remove_vip(self.link.index, key)
-            for key in new_vips.keys() - old_vips.keys():
-                await self.netlink.add_vip(self.link.index, key, new_vips[key].label)
-            self.garp.start()
         self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
 
     # -- status ---------------------------------------------------------------

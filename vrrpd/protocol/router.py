@@ -1,0 +1,401 @@
+"""The RFC 5798 §6.4 state machine for one virtual router, sans-I/O.
+
+`Router.handle(event, now)` returns the actions the driver must run, in list order. The rules
+beyond the RFC text, and why:
+
+Action order. A transition's `StateChanged` comes first, so status and logs are current before
+anything visible happens (the driver queues hooks/notifications; they never delay the rest).
+Then wire and address work, then timers (cancels before arms):
+  * becoming MASTER: SendAdvert, AddVips, SendGarp, SetTimer(ADVER). The advert goes first so
+    the old master backs off (and drops the VIPs) as early as possible.
+  * leaving MASTER (to BACKUP): RemoveVips, SetTimer(ADVER, None), SetTimer(MASTER_DOWN).
+  * leaving MASTER (Shutdown, fault): SendAdvert(0), RemoveVips, SetTimer(ADVER, None), so the
+    backups take over after Skew_Time instead of Master_Down_Interval.
+
+Timers. The Router keeps the deadline of every timer it asked for. A cancel (deadline None) is
+only emitted for a timer that is armed. `TimerFired` for a timer that is not armed is ignored
+(a stale firing after a cancel); one that arrives before its deadline (beyond a 1 ms tolerance)
+changes nothing and re-requests the same deadline, in case the driver lost its handle.
+
+Preempting. A backup with preempt on that hears a lower-priority master takes over at once, as
+keepalived does, instead of the RFC's "discard and let Master_Down_Timer expire", which leaves
+the lower master in charge for up to a Master_Down_Interval more. The outcome is the same, only
+sooner; the switch itself is as short either way (the new master's advert, VIPs and GARP go out
+together, and the old master drops its VIPs on that advert). The exception is a split brain:
+a backup that follows another master at least as good as itself discards the lower advert (as
+the RFC says) and leaves the better master to heal it, rather than become a third master.
+With preempt_delay > 0 the backup instead keeps following the lower master (as keepalived does:
+otherwise its Master_Down_Timer would fire and cut the delay short), arms PREEMPT once, and takes
+over when it fires if the master it follows is still below us. An equal-or-higher advert
+cancels a pending PREEMPT.
+
+Heal. A master that hears an advert it outranks (lower priority, or equal priority from a lower
+address: someone else believes it is master) answers at once with SendAdvert, SendGarp("heal"),
+at most once per advert interval, so a split brain ends within one hop and clients come back.
+
+Faults and drops. InterfaceDown works from any state but FAULT (from INIT too, so a link down at
+start shows as FAULT); in FAULT, Startup waits for InterfaceUp, which starts afresh. Adverts in
+INIT/FAULT, and adverts the Router cannot act on, return [AdvertDropped(reason)] for the
+driver's per-reason counters; an outranked advert on a master is not a drop (it is answered).
+
+Everything else follows RFC 5798 §6.4 (v2 timing per RFC 3768): an equal-priority advert is
+accepted by a backup whatever its source, the primary-address tie-break only settles two
+masters, priority 0 makes a backup wait only Skew_Time and a master answer at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from vrrpd.protocol.actions import (
+    Action,
+    AddVips,
+    AdvertDropped,
+    AdvertDropReason,
+    RemoveVips,
+    SendAdvert,
+    SendGarp,
+    SetTimer,
+    State,
+    StateChanged,
+)
+from vrrpd.protocol.events import (
+    AdvertReceived,
+    Event,
+    InterfaceDown,
+    InterfaceUp,
+    PriorityChanged,
+    Shutdown,
+    Startup,
+    Timer,
+    TimerFired,
+)
+from vrrpd.protocol.packet import Advert
+from vrrpd.protocol.router_params import IPAddress, RouterParams
+from vrrpd.protocol.router_timers import TIMER_TOLERANCE, TimerBook
+from vrrpd.protocol.timing import (
+    master_down_interval,
+    seconds_to_v2,
+    seconds_to_wire_interval,
+    skew_time,
+    wire_interval_to_seconds,
+)
+
+__all__ = ["OWNER_PRIORITY", "TIMER_TOLERANCE", "Router", "RouterParams"]
+
+OWNER_PRIORITY = 255
+
+
+class Router:
+    """One virtual router's protocol state; feed it events, run what it returns."""
+
+    def __init__(self, params: RouterParams) -> None:
+        self._params = params
+        self._priority = params.priority
+        self._state = State.INIT
+        self._master_ip: IPAddress | None = None
+        self._master_priority: int | None = None  # of the master a backup follows
+        self._master_adver_int = params.advert_int
+        self._timers = TimerBook()
+        self._since: float | None = None
+        self._transitions = 0
+        self._last_reason: str | None = None
+        self._last_heal: float | None = None
+
+    # -- read-only view for status and the driver ------------------------------------------
+
+    @property
+    def params(self) -> RouterParams:
+        return self._params
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def priority(self) -> int:
+        """Effective priority (base priority after tracking)."""
+        return self._priority
+
+    @property
+    def base_priority(self) -> int:
+        return self._params.priority
+
+    @property
+    def master_ip(self) -> IPAddress | None:
+        """Who is master: ours when MASTER, the followed master when BACKUP, else None."""
+        return self._master_ip
+
+    @property
+    def master_adver_int(self) -> float:
+        """Master_Adver_Interval in seconds: learnt from the master's adverts in v3."""
+        return self._master_adver_int
+
+    @property
+    def since(self) -> float | None:
+        """`now` of the last transition; None before the first."""
+        return self._since
+
+    @property
+    def transitions(self) -> int:
+        return self._transitions
+
+    @property
+    def last_reason(self) -> str | None:
+        return self._last_reason
+
+    @property
+    def timers(self) -> Mapping[Timer, float]:
+        """Deadlines of the timers currently armed (what the driver should be running)."""
+        return self._timers.view()
+
+    def advert(self, priority: int) -> Advert:
+        """The advertisement this router sends with `priority` (the driver encodes it)."""
+        if not 0 <= priority <= 255:
+            raise ValueError(f"advert priority must be 0..255, not {priority!r}")
+        params = self._params
+        return Advert(
+            version=params.version,
+            vrid=params.vrid,
+            priority=priority,
+            interval=seconds_to_wire_interval(params.advert_int, params.version),
+            addresses=params.addresses,
+        )
+
+    def reconfigure(self, params: RouterParams, now: float) -> list[Action]:
+        """Apply changed settings at runtime, never with a transition.
+
+        `vrid` and `version` name the instance on the wire and cannot change (ValueError): the
+        driver replaces the Router instead (Shutdown the old one, Startup a new one). A changed
+        base priority becomes the effective priority; the driver re-applies tracking with
+        PriorityChanged. Turning preempt off cancels a pending PREEMPT.
+
+        A MASTER advertises what changed in its advert (priority, interval, addresses) at once
+        and restarts Adver_Timer. A changed address list also yields AddVips and SendGarp, in the
+        becoming-master order: the driver treats AddVips as "make the interface hold exactly the
+        configured VIPs" (dropping the ones it added that are no longer configured) and announces
+        the new set. RemoveVips is never returned here: it would cut traffic to VIPs that stay.
+        A v2 backup's Master_Adver_Interval is its own interval, so it follows a new advert_int;
+        a v3 backup keeps the one it learnt from the master.
+        """
+        old = self._params
+        if (params.vrid, params.version) != (old.vrid, old.version):
+            raise ValueError(
+                f"{old.name}: vrid and version cannot change at runtime; replace the Router"
+            )
+        self._params = params
+        if params.priority != old.priority:
+            self._priority = params.priority
+        actions: list[Action] = [] if params.preempt else [*self._timers.cancel(Timer.PREEMPT)]
+        if self._state is not State.MASTER:
+            if params.version == 2:
+                self._master_adver_int = params.advert_int
+            return actions
+        self._master_ip = params.primary_ip
+        self._master_adver_int = params.advert_int
+        advertised = (params.priority, params.advert_int, params.addresses)
+        if advertised == (old.priority, old.advert_int, old.addresses):
+            return actions
+        actions.append(SendAdvert(self._priority))
+        if params.addresses != old.addresses:
+            actions += [AddVips(), SendGarp(reason="became-master")]
+        actions.append(self._timers.arm(Timer.ADVER, now + params.advert_int))
+        return actions
+
+    # -- events ------------------------------------------------------------------------------
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        """Apply one event at time `now` (seconds, monotonic); return the actions, in order."""
+        match event:
+            case AdvertReceived(src=src, advert=advert):
+                return self._on_advert(src, advert, now)
+            case TimerFired(timer=timer):
+                return self._on_timer(timer, now)
+            case Startup():
+                return self._start("startup", now) if self._state is State.INIT else []
+            case InterfaceUp():
+                return self._start("fault cleared", now) if self._state is State.FAULT else []
+            case Shutdown():
+                return self._stop(State.INIT, "shutdown", now)
+            case InterfaceDown(reason=reason):
+                return self._stop(State.FAULT, reason, now)
+            case PriorityChanged(priority=priority):
+                return self._on_priority(priority, now)
+        raise TypeError(f"not a Router event: {event!r}")
+
+    def _start(self, cause: str, now: float) -> list[Action]:
+        """RFC 5798 §6.4.1: the owner goes straight to MASTER, everyone else waits as BACKUP."""
+        self._master_adver_int = self._params.advert_int
+        if self._priority == OWNER_PRIORITY:
+            return self._become_master(f"{cause}: address owner (priority 255)", now)
+        actions: list[Action] = [self._transition(State.BACKUP, cause, now)]
+        actions.append(self._timers.arm(Timer.MASTER_DOWN, now + self._master_down_interval()))
+        return actions
+
+    def _stop(self, new: State, reason: str, now: float) -> list[Action]:
+        """Shutdown (to INIT) or fault (to FAULT): a master resigns with priority 0 first."""
+        if self._state is new:
+            return []
+        was_master = self._state is State.MASTER
+        actions: list[Action] = [self._transition(new, reason, now)]
+        if was_master:
+            actions += [SendAdvert(0), RemoveVips()]
+        actions += self._timers.cancel_all()
+        self._master_ip = None
+        self._master_priority = None
+        return actions
+
+    def _on_priority(self, priority: int, now: float) -> list[Action]:
+        """Tracking moved our effective priority; a master tells the backups at once."""
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 255:
+            raise ValueError(f"effective priority must be 1..255, not {priority!r}")
+        if priority == OWNER_PRIORITY and self.base_priority != OWNER_PRIORITY:
+            raise ValueError("only an address owner (base priority 255) may run at priority 255")
+        if priority == self._priority:
+            return []
+        self._priority = priority
+        if self._state is not State.MASTER:
+            return []  # a backup that now outranks the master preempts on its next advert
+        return [SendAdvert(priority), self._timers.arm(Timer.ADVER, now + self._params.advert_int)]
+
+    # -- adverts -----------------------------------------------------------------------------
+
+    def _on_advert(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:
+        reason = self._drop_reason(src, advert)
+        if reason is not None:
+            return [AdvertDropped(reason)]
+        if self._state is State.MASTER:
+            return self._master_hears(src, advert, now)
+        return self._backup_hears(src, advert, now)
+
+    def _drop_reason(self, src: IPAddress, advert: Advert) -> AdvertDropReason | None:
+        params = self._params
+        if self._state in (State.INIT, State.FAULT):
+            return AdvertDropReason.INACTIVE
+        if advert.vrid != params.vrid:
+            return AdvertDropReason.VRID_MISMATCH
+        if advert.version != params.version:
+            return AdvertDropReason.VERSION_MISMATCH
+        if src == params.primary_ip:
+            return AdvertDropReason.OWN_ADDRESS
+        try:
+            wire_interval_to_seconds(advert.interval, advert.version)
+        except ValueError:
+            return AdvertDropReason.BAD_INTERVAL
+        if params.version == 2 and advert.interval != seconds_to_v2(params.advert_int):
+            return AdvertDropReason.INTERVAL_MISMATCH
+        return None
+
+    def _backup_hears(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:
+        """RFC 5798 §6.4.2, plus immediate preempt and preempt_delay (module docstring)."""
+        if advert.priority == 0:
+            self._master_ip = None
+            self._master_priority = None
+            skew = skew_time(self._priority, self._master_adver_int, self._params.version)
+            return [self._timers.arm(Timer.MASTER_DOWN, now + skew)]
+        if not self._params.preempt or advert.priority >= self._priority:
+            # an equal or better master: a pending preempt is void (never armed with preempt off)
+            return [*self._timers.cancel(Timer.PREEMPT), self._follow(src, advert, now)]
+        if self._follows_a_better_master_than(src):
+            return []  # RFC discard: our master outranks the sender and will make it back off
+        if self._params.preempt_delay > 0:
+            actions: list[Action] = [self._follow(src, advert, now)]
+            if Timer.PREEMPT not in self._timers:
+                actions.append(self._timers.arm(Timer.PREEMPT, now + self._params.preempt_delay))
+            return actions
+        return self._become_master(f"preempt: lower priority {advert.priority} from {src}", now)
+
+    def _master_hears(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:
+        """RFC 5798 §6.4.3, plus a rate-limited heal when another (lower) master is about."""
+        if advert.priority == 0:
+            return [
+                SendAdvert(self._priority),
+                self._timers.arm(Timer.ADVER, now + self._params.advert_int),
+            ]
+        if advert.priority > self._priority:
+            return self._become_backup(
+                src, advert, f"higher priority {advert.priority} from {src}", now
+            )
+        if advert.priority == self._priority and int(src) > int(self._params.primary_ip):
+            reason = f"equal priority {advert.priority} from higher address {src}"
+            return self._become_backup(src, advert, reason, now)
+        # We outrank the sender, who thinks it is master: answer now so it backs off, and GARP so
+        # clients it may have pulled over come back. At most once per advert interval.
+        if (
+            self._last_heal is not None
+            and now < self._last_heal + self._params.advert_int - TIMER_TOLERANCE
+        ):
+            return []
+        self._last_heal = now
+        return [SendAdvert(self._priority), SendGarp(reason="heal")]
+
+    def _follows_a_better_master_than(self, src: IPAddress) -> bool:
+        """True when we follow another master whose priority is at least ours (a split brain:
+        a lower router also claims mastership; preempting it would only add a third master)."""
+        followed = self._master_priority
+        return src != self._master_ip and followed is not None and followed >= self._priority
+
+    def _follow(self, src: IPAddress, advert: Advert, now: float) -> SetTimer:
+        """Accept `src` as master: learn its interval (v3) and restart Master_Down_Timer."""
+        if self._params.version == 3:
+            self._master_adver_int = wire_interval_to_seconds(advert.interval, 3)
+        self._master_ip = src
+        self._master_priority = advert.priority
+        return self._timers.arm(Timer.MASTER_DOWN, now + self._master_down_interval())
+
+    # -- timers ------------------------------------------------------------------------------
+
+    def _on_timer(self, timer: Timer, now: float) -> list[Action]:
+        not_due = self._timers.not_due(timer, now)
+        if not_due is not None:
+            return [*not_due]  # stale, duplicate or early: see module docstring
+        if timer is Timer.ADVER:
+            return [
+                SendAdvert(self._priority),
+                self._timers.arm(Timer.ADVER, now + self._params.advert_int),
+            ]
+        if timer is Timer.MASTER_DOWN:
+            return self._become_master("master down timer", now)
+        return self._preempt_after_delay(now)
+
+    def _preempt_after_delay(self, now: float) -> list[Action]:
+        followed = self._master_priority
+        if followed is None or followed >= self._priority:
+            return []  # the lower master left or was outranked meanwhile: nothing to preempt
+        delay = self._params.preempt_delay
+        reason = (
+            f"preempt after {delay:g} s delay: lower priority {followed} from {self._master_ip}"
+        )
+        return self._become_master(reason, now)
+
+    # -- transitions -------------------------------------------------------------------------
+
+    def _become_master(self, reason: str, now: float) -> list[Action]:
+        actions: list[Action] = [self._transition(State.MASTER, reason, now)]
+        self._master_ip = self._params.primary_ip
+        self._master_priority = None
+        self._master_adver_int = self._params.advert_int
+        self._last_heal = None
+        actions += [SendAdvert(self._priority), AddVips(), SendGarp(reason="became-master")]
+        actions += self._timers.cancel_all()
+        actions.append(self._timers.arm(Timer.ADVER, now + self._params.advert_int))
+        return actions
+
+    def _become_backup(
+        self, src: IPAddress, advert: Advert, reason: str, now: float
+    ) -> list[Action]:
+        actions: list[Action] = [self._transition(State.BACKUP, reason, now), RemoveVips()]
+        actions += self._timers.cancel_all()
+        actions.append(self._follow(src, advert, now))
+        return actions
+
+    def _transition(self, new: State, reason: str, now: float) -> StateChanged:
+        old = self._state
+        self._state = new
+        self._since = now
+        self._transitions += 1
+        self._last_reason = reason
+        return StateChanged(old, new, reason)
+
+    def _master_down_interval(self) -> float:
+        return master_down_interval(self._priority, self._master_adver_int, self._params.version)
