@@ -120,7 +120,7 @@ class Daemon:
                 self._log.info("stopping")
                 self.notifier.stopping()
                 await self._shutdown()
-        except io_errors.VrrpdIoError as exc:
+        except io_errors.VrrpIoError as exc:
             await self._shutdown()
             raise StartupError(str(exc)) from None
         finally:
@@ -343,7 +343,7 @@ class Daemon:
                     if runner is not None:
                         await self._remove_instance(runner)
                     await self._add_instance(cfg)
-                except (StartupError, io_errors.VrrpdIoError) as exc:
+                except (StartupError, io_errors.VrrpIoError) as exc:
                     self._log.error("reload: instance not started", instance=cfg.name,
                                     error=str(exc))
             for runner in old.values():

@@ -1,0 +1,309 @@
+"""Every pyroute2 call of the daemon: links, addresses, VIPs and the change stream.
+
+pyroute2 0.9's synchronous IPRoute runs its own event loop and refuses to work inside a
+running one, so everything here uses AsyncIPRoute. Kernel answers are translated into small
+typed values and vrrpd.io.errors; no retries and no policy live here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_interface
+
+from pyroute2 import AsyncIPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+from pyroute2.netlink.rtnl import RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK
+from pyroute2.netlink.rtnl.ifaddrmsg import (
+    IFA_F_DADFAILED,
+    IFA_F_NODAD,
+    IFA_F_SECONDARY,
+    IFA_F_TENTATIVE,
+)
+from pyroute2.netlink.rtnl.ifinfmsg import IFF_RUNNING, IFF_UP
+
+from vrrpd.io.errors import InterfaceMissing, NeedPrivilege, NetlinkFailure
+
+IPAddress = IPv4Address | IPv6Address
+IPInterface = IPv4Interface | IPv6Interface
+
+RT_SCOPE_UNIVERSE = 0
+IFNAMSIZ = 16  # kernel limit for interface names and IPv4 address labels, NUL included
+_WATCH_GROUPS = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
+_PRIVILEGE = (errno.EPERM, errno.EACCES)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkInfo:
+    """An interface as the daemon needs it. `up` = administratively up and running
+    (IFF_UP and IFF_RUNNING: carrier present and operstate UP/UNKNOWN, as keepalived checks).
+    `mac` is "" for links without a hardware address."""
+
+    index: int
+    name: str
+    mac: str
+    up: bool
+    mtu: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddressAdded:
+    """An address appeared or changed (the kernel re-announces one when DAD finishes)."""
+
+    ifindex: int
+    address: IPInterface
+    tentative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRemoved:
+    ifindex: int
+    address: IPInterface
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChanged:
+    ifindex: int
+    name: str
+    up: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRemoved:
+    """The interface is gone: sockets bound to it are dead; a re-created one has a new index."""
+
+    ifindex: int
+    name: str
+
+
+NetlinkEvent = AddressAdded | AddressRemoved | LinkChanged | LinkRemoved
+
+
+class Netlink:
+    """Async context manager over one AsyncIPRoute socket.
+
+    `netns` names a namespace under /run/netns to work in instead of the current one
+    (like keepalived's net_namespace); it is never created implicitly.
+    """
+
+    def __init__(self, *, netns: str | None = None) -> None:
+        self._netns = netns
+        self._ipr: AsyncIPRoute | None = None
+
+    async def __aenter__(self) -> Netlink:
+        self._ipr = self._open()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
+
+    def _open(self) -> AsyncIPRoute:
+        # The socket itself is created lazily by the first request; flags=0 keeps pyroute2
+        # from creating a missing namespace (its default is O_CREAT).
+        return AsyncIPRoute(netns=self._netns, flags=0)
+
+    @property
+    def _route(self) -> AsyncIPRoute:
+        if self._ipr is None:
+            raise RuntimeError("use Netlink as `async with Netlink() as nl:`")
+        return self._ipr
+
+    async def link(self, ifname: str) -> LinkInfo:
+        _check_ifname(ifname)
+        try:
+            messages = await self._route.link("get", ifname=ifname)
+        except NetlinkError as exc:
+            raise _translate(exc, f"reading link {ifname}", ifname) from exc
+        except OSError as exc:
+            raise _os_failure(exc, f"reading link {ifname}", self._netns) from exc
+        return _link_info(messages[0])
+
+    async def primary_address(
+        self, ifindex: int, family: int, *, exclude: Collection[IPAddress] = ()
+    ) -> IPAddress | None:
+        """The source address for adverts: IPv4, the first primary global address;
+        IPv6, the link-local address once DAD is over. `exclude` skips our own VIPs, which
+        become primary when no other address covers their subnet."""
+        for msg in await self._dump_addresses(ifindex, family):
+            address = _interface_of(msg).ip
+            if address in exclude or _is_tentative(msg):
+                continue
+            if family == socket.AF_INET:
+                primary = not msg.get("flags", 0) & IFA_F_SECONDARY
+                if primary and msg["scope"] == RT_SCOPE_UNIVERSE:
+                    return address
+            elif address.is_link_local:
+                return address
+        return None
+
+    async def addresses(self, ifindex: int, family: int) -> list[IPInterface]:
+        return [_interface_of(msg) for msg in await self._dump_addresses(ifindex, family)]
+
+    async def _dump_addresses(self, ifindex: int, family: int) -> list:
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            raise ValueError(f"family must be AF_INET or AF_INET6, not {family!r}")
+        try:
+            return [m async for m in await self._route.addr("dump", family=family, index=ifindex)]
+        except NetlinkError as exc:
+            raise _translate(exc, "reading addresses", ifindex) from exc
+        except OSError as exc:
+            raise _os_failure(exc, "reading addresses", self._netns) from exc
+
+    async def add_vip(self, ifindex: int, vip: IPInterface, label: str | None = None) -> bool:
+        """Add a virtual address; False if it was already there.
+
+        IPv6 VIPs skip DAD (IFA_F_NODAD) so they are usable at once: the backup that held
+        the address has already dropped it, and a tentative VIP would black-hole traffic.
+        Lifetimes are left at the kernel default, valid and preferred forever.
+        """
+        arguments = self._vip_arguments(ifindex, vip)
+        if label is not None:
+            _check_label(label, vip)
+            arguments["label"] = label
+        if vip.version == 6:
+            arguments["flags"] = IFA_F_NODAD
+        try:
+            await self._route.addr("add", **arguments)
+        except NetlinkError as exc:
+            if exc.code == errno.EEXIST:
+                return False
+            raise _translate(exc, f"adding {vip}", ifindex) from exc
+        except OSError as exc:
+            raise _os_failure(exc, f"adding {vip}", self._netns) from exc
+        return True
+
+    async def remove_vip(self, ifindex: int, vip: IPInterface) -> bool:
+        """Remove a virtual address; False if it was not there (with that prefix length)."""
+        try:
+            await self._route.addr("del", **self._vip_arguments(ifindex, vip))
+        except NetlinkError as exc:
+            if exc.code == errno.EADDRNOTAVAIL:
+                return False
+            raise _translate(exc, f"removing {vip}", ifindex) from exc
+        except OSError as exc:
+            raise _os_failure(exc, f"removing {vip}", self._netns) from exc
+        return True
+
+    @staticmethod
+    def _vip_arguments(ifindex: int, vip: IPInterface) -> dict:
+        if not isinstance(vip, IPv4Interface | IPv6Interface):
+            raise TypeError(f"vip must be an IPv4Interface or IPv6Interface, not {vip!r}")
+        if ifindex <= 0:
+            raise ValueError(f"interface index must be positive, not {ifindex}")
+        return {"index": ifindex, "address": str(vip.ip), "prefixlen": vip.network.prefixlen}
+
+    async def owners(self, address: IPAddress | IPInterface) -> list[int]:
+        """Indexes of the interfaces holding `address`, to refuse a VIP owned elsewhere."""
+        ip = address.ip if isinstance(address, IPv4Interface | IPv6Interface) else address
+        family = socket.AF_INET if ip.version == 4 else socket.AF_INET6
+        try:
+            found = {
+                msg["index"]
+                async for msg in await self._route.addr("dump", family=family)
+                if _interface_of(msg).ip == ip
+            }
+        except NetlinkError as exc:
+            raise _translate(exc, "reading addresses", None) from exc
+        except OSError as exc:
+            raise _os_failure(exc, "reading addresses", self._netns) from exc
+        return sorted(found)
+
+    async def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[NetlinkEvent]:
+        """Yield link and address changes until cancelled.
+
+        Uses its own socket bound to the link/address multicast groups; `ready` is set once
+        subscribed, so a caller can subscribe first and then read the current state without a
+        gap. Cancelling the consuming task (or aclose()) closes the socket. A kernel buffer
+        overflow raises NetlinkFailure: events were lost, re-read the state and watch again.
+        """
+        monitor = self._open()
+        try:
+            try:
+                await monitor.bind(groups=_WATCH_GROUPS)
+            except OSError as exc:
+                raise _os_failure(exc, "subscribing to netlink events", self._netns) from exc
+            if ready is not None:
+                ready.set()
+            while True:
+                try:
+                    batch = [msg async for msg in monitor.get()]
+                except OSError as exc:
+                    raise _os_failure(exc, "reading netlink events", self._netns) from exc
+                if not batch:  # pyroute2 hands out an empty batch only once the socket closed
+                    raise NetlinkFailure("reading netlink events", None, "event stream closed")
+                for msg in batch:
+                    event = _event_of(msg)
+                    if event is not None:
+                        yield event
+        finally:
+            monitor.close()
+
+
+def _check_ifname(ifname: str) -> None:
+    if not ifname or len(ifname.encode()) >= IFNAMSIZ or "/" in ifname or ifname.isspace():
+        raise ValueError(f"invalid interface name {ifname!r}")
+
+
+def _check_label(label: str, vip: IPInterface) -> None:
+    if vip.version != 4:
+        raise ValueError("address labels exist for IPv4 only")
+    if not label or len(label.encode()) >= IFNAMSIZ:
+        raise ValueError(f"label {label!r} must be 1..{IFNAMSIZ - 1} bytes")
+
+
+def _translate(exc: NetlinkError, what: str, interface: str | int | None) -> Exception:
+    if exc.code == errno.ENODEV and interface is not None:
+        return InterfaceMissing(interface, what)
+    if exc.code in _PRIVILEGE:
+        return NeedPrivilege(what, "CAP_NET_ADMIN")
+    return NetlinkFailure(what, exc.code, str(exc))
+
+
+def _os_failure(exc: OSError, what: str, netns: str | None) -> Exception:
+    if exc.errno in _PRIVILEGE:
+        return NeedPrivilege(what, "CAP_NET_ADMIN")
+    if netns is not None and exc.errno == errno.ENOENT:
+        return NetlinkFailure(what, exc.errno, f"network namespace {netns!r} not found")
+    return NetlinkFailure(what, exc.errno, exc.strerror or str(exc))
+
+
+def _interface_of(msg) -> IPInterface:
+    """IFA_LOCAL is our address on IPv4 (IFA_ADDRESS is the peer on point-to-point links)."""
+    address = msg.get("local") or msg.get("address")
+    return ip_interface(f"{address}/{msg['prefixlen']}")
+
+
+def _is_tentative(msg) -> bool:
+    return bool(msg.get("flags", 0) & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
+
+
+def _link_info(msg) -> LinkInfo:
+    return LinkInfo(
+        index=msg["index"],
+        name=msg.get("ifname"),
+        mac=(msg.get("address") or "").lower(),
+        up=_is_up(msg["flags"]),
+        mtu=msg.get("mtu"),
+    )
+
+
+def _is_up(flags: int) -> bool:
+    return bool(flags & IFF_UP) and bool(flags & IFF_RUNNING)
+
+
+def _event_of(msg) -> NetlinkEvent | None:
+    kind = msg.get("event")
+    if kind == "RTM_NEWADDR":
+        return AddressAdded(msg["index"], _interface_of(msg), _is_tentative(msg))
+    if kind == "RTM_DELADDR":
+        return AddressRemoved(msg["index"], _interface_of(msg))
+    if kind == "RTM_NEWLINK":
+        return LinkChanged(msg["index"], msg.get("ifname"), _is_up(msg["flags"]))
+    if kind == "RTM_DELLINK":
+        return LinkRemoved(msg["index"], msg.get("ifname"))
+    return None
