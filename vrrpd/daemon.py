@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import time
 from collections import Counter
@@ -33,6 +34,7 @@ from vrrpd.sdnotify import Notifier
 STOP_TIMEOUT = 10.0
 RECV_BATCH = 64
 LOG_EVERY = 10.0
+ADDRESS_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
 
 
 class StartupError(Exception):
@@ -167,7 +169,7 @@ class Daemon:
         if cfg.unicast_src_ip is not None:
             primary = cfg.unicast_src_ip
         else:
-            primary = await nl.primary_address(link.index, cfg.family)
+            primary = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
             if primary is None:
                 kind = "IPv4" if cfg.family == 4 else "IPv6 link-local"
                 raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
@@ -188,7 +190,7 @@ class Daemon:
         sender = self.senders.get(link.index)
         if sender is None:
             sender = self.senders[link.index] = FrameSender(link.index)
-        ll = await nl.primary_address(link.index, 6) if cfg.family == 6 else None
+        ll = None  # unsolicited NA from the VIP itself, as keepalived sends it
 
         def garp_factory(c: Any) -> GarpSchedule:
             return GarpSchedule(sender, build_frames(link.mac, [v.interface for v in c.vips], ll),
@@ -212,7 +214,8 @@ class Daemon:
         key = (link.index, cfg.family)
         lst = self.listeners.get(key)
         if lst is None:
-            sock = VrrpSocket(cfg.interface, link.index, cfg.family, join_multicast=True)
+            sock = VrrpSocket(cfg.interface, link.index, ADDRESS_FAMILY[cfg.family],
+                              join_multicast=True)
             lst = self.listeners[key] = Listener(sock, link.index, cfg.family)
             asyncio.get_running_loop().add_reader(sock.fileno(), self._on_readable, lst)
         return lst
