@@ -27,6 +27,7 @@ from vrrpd.io import errors as io_errors
 from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
 from vrrpd.io.netlink import AddressRemoved, LinkChanged, Netlink
 from vrrpd.io.rawsock import VrrpSocket
+from vrrpd.privileges import missing_capabilities
 from vrrpd.protocol.events import InterfaceDown, InterfaceUp
 from vrrpd.protocol.packet import PacketError, check_auth, decode
 from vrrpd.sdnotify import Notifier
@@ -377,6 +378,11 @@ def run(config_path: str, socket_path: str | None, log_level: str | None = None)
         print(str(exc), file=sys.stderr)
         return 2
     log.configure(log_level or config.global_.log_level)
+    missing = missing_capabilities()
+    if missing:
+        print(f"vrrpd: error: vrrpd run needs root or the capabilities CAP_NET_ADMIN and "
+              f"CAP_NET_RAW (missing: {', '.join(missing)})", file=sys.stderr)
+        return 1
     path = resolve_socket(socket_path, config.global_.control_socket)
     try:
         return asyncio.run(Daemon(config, config_path, path).run())

@@ -40,7 +40,8 @@ def test_without_net_capabilities(lab):
     lab_ = lab(hosts=("r1",), client=False)
     done = _run_once(lab_, "r1", vrrpd_conf(),
                      prefix=("setpriv", "--bounding-set=-all", "--inh-caps=-all"))
-    _assert_one_clear_line(done, "CAP_NET_")
+    _assert_one_clear_line(done, "CAP_NET_ADMIN and CAP_NET_RAW",
+                           "missing: CAP_NET_ADMIN, CAP_NET_RAW")
 
 
 def test_vip_already_on_another_interface(lab):
