@@ -73,6 +73,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if math.isfinite(outage) else 1
 
 
+def cmd_vrrpd_demo(args: argparse.Namespace) -> int:
+    from .vrrpd_demo import demo_vrrpd
+
+    ok = demo_vrrpd(advert_int=args.advert_int, interval=args.interval / 1000,
+                    prefix=args.prefix)
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m netns_lab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_p = sub.add_parser("sweep", help="remove every lab namespace matching a glob")
     sweep_p.add_argument("--glob", default=DEFAULT_SWEEP_GLOB, help="prefix glob (default vl*)")
     sweep_p.set_defaults(func=cmd_sweep)
+    vdemo = sub.add_parser("demo", help="vrrpd pair: kill the master, outage, preempt back")
+    vdemo.add_argument("--advert-int", type=float, default=0.1, help="seconds (default 0.1)")
+    vdemo.add_argument("--interval", type=float, default=5.0, help="probe interval in ms")
+    vdemo.add_argument("--prefix")
+    vdemo.set_defaults(func=cmd_vrrpd_demo)
     demo = sub.add_parser("demo-keepalived", help="keepalived pair, crash the master, outage")
     demo.add_argument("--advert-int", type=float, default=0.1, help="seconds (default 0.1)")
     demo.add_argument("--version", type=int, choices=(2, 3), default=3)
