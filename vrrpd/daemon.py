@@ -25,7 +25,7 @@ from vrrpd.control import ControlError, ControlServer
 from vrrpd.instance import InstanceRunner
 from vrrpd.io import errors as io_errors
 from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
-from vrrpd.io.netlink import AddressRemoved, LinkChanged, Netlink
+from vrrpd.io.netlink import AddressRemoved, LinkChanged, LinkRemoved, Netlink
 from vrrpd.io.rawsock import VrrpSocket
 from vrrpd.privileges import missing_capabilities
 from vrrpd.protocol.events import InterfaceDown, InterfaceUp
@@ -315,6 +315,13 @@ class Daemon:
             for r in self.runners.values():
                 if r.link.index == ev.ifindex:
                     r.vip_removed(ev.address)
+        elif isinstance(ev, LinkRemoved):
+            self.link_up[ev.ifindex] = False
+            self._log.error("interface removed; its instances stay in FAULT until restart",
+                            interface=ev.name)
+            for r in self.runners.values():
+                if r.link.index == ev.ifindex:
+                    r.feed(InterfaceDown(f"interface {r.cfg.interface} was removed"))
         elif isinstance(ev, LinkChanged):
             was = self.link_up.get(ev.ifindex)
             self.link_up[ev.ifindex] = ev.up

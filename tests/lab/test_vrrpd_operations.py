@@ -119,3 +119,15 @@ def test_bond_slave_failure_causes_no_transition(lab):
     assert instance(r1)["state"] == "MASTER"
     assert lab_.bond_active_slave("r1") not in (None, active)
     assert lab_.client.ping(VIP4)
+
+
+def test_vip_deleted_by_an_admin_is_readded_while_master(lab):
+    lab_ = lab()
+    r1, r2 = start_pair(lab_)
+    lab_["r1"].ip("addr", "del", f"{VIP4}/24", "dev", "eth0")
+    wait_until(lambda: lab_["r1"].has_address(VIP4), 5, message="VIP re-added")
+    inst = instance(r1)
+    assert inst["counters"]["vip_readded"] == 1
+    assert inst["state"] == "MASTER" and inst["transitions"] == 2
+    assert "re-added" in r1.log_tail(30)
+    assert lab_.client.ping(VIP4)
