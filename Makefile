@@ -44,6 +44,7 @@ deps:
 
 test: venv deps
 	@[ "$$(id -u)" = 0 ] || { echo "error: make test runs the netns lab and needs root"; exit 1; }
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -p no:cacheprovider tests
 
 test-unit: venv
