@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 
@@ -66,6 +67,24 @@ def test_graceful_stop_hands_over_in_about_skew_time(lab):
     assert result.recovered and result.outage_ms < 1500, result
     assert inst["last_reason"]
     assert not lab_["r1"].has_address(VIP4)
+
+
+def _transition_records(proc) -> list[dict]:
+    records = [json.loads(ln) for ln in proc.log_path.read_text().splitlines()
+               if ln.startswith("{")]
+    return [r for r in records if r.get("event") == "transition"]
+
+
+def test_each_transition_is_logged_exactly_once(lab):
+    lab_ = lab()
+    r1, r2 = start_pair(lab_)
+    lab_.port_down("r1")
+    inst = wait_state(r2, "MASTER")
+    records = _transition_records(r2)
+    assert len(records) == inst["transitions"] == 2
+    assert [(r["old"], r["new"]) for r in records] == [("INIT", "BACKUP"), ("BACKUP", "MASTER")]
+    assert records[-1]["reason"] == inst["last_reason"]
+    assert records[-1]["instance"] == "VI_1"
 
 
 def test_nopreempt_keeps_the_live_master(lab):
