@@ -13,6 +13,12 @@ class Counters:
     garp_sent: int = 0
     send_errors: int = 0
     vip_readded: int = 0
+    routes_readded: int = 0  # virtual/fallback routes and rules restored after a removal
+    route_errors: int = 0  # route or rule installs the kernel refused
+    hooks_run: int = 0
+    hooks_failed: int = 0  # non-zero exit, killed by a signal, or could not start
+    hooks_timed_out: int = 0  # killed (with their process group) at notify_timeout
+    hooks_dropped: int = 0  # transitions whose hooks never ran (queue full, or at stop)
     dropped: Counter[str] = field(default_factory=Counter)
     checksum_forms: Counter[str] = field(default_factory=Counter)
 
@@ -29,4 +35,10 @@ class Counters:
             "garp_sent": self.garp_sent,
             "send_errors": self.send_errors,
             "vip_readded": self.vip_readded,
+            "routes_readded": self.routes_readded,
+            "route_errors": self.route_errors,
+            "hooks_run": self.hooks_run,
+            "hooks_failed": self.hooks_failed,
+            "hooks_timed_out": self.hooks_timed_out,
+            "hooks_dropped": self.hooks_dropped,
         }

@@ -27,6 +27,8 @@ from vrrpd.io import errors as io_errors
 from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
 from vrrpd.io.netlink import AddressRemoved, LinkChanged, LinkRemoved, Netlink
 from vrrpd.io.rawsock import VrrpSocket
+from vrrpd.io.routes import RouteTable
+from vrrpd.metrics_export import MetricsExporter
 from vrrpd.privileges import missing_capabilities
 from vrrpd.protocol.events import InterfaceDown, InterfaceUp
 from vrrpd.protocol.packet import PacketError, check_auth, decode
@@ -73,7 +75,8 @@ class _LogLimiter:
 def _tunable_only(old: Any, new: Any) -> bool:
     """True when two instance configs differ only in what a master can apply in place."""
     in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
-                "garp_master_refresh")
+                "garp_master_refresh", "notify", "notify_master", "notify_backup",
+                "notify_fault", "notify_timeout")  # hooks are read at each transition
     same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
     return msgspec.structs.replace(new, **same) == old
 
@@ -93,9 +96,16 @@ class Daemon:
         self._reload_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.netlink: Any = None
+        self.route_table: RouteTable | None = None  # opened for the first instance with routes
         self.control = ControlServer(socket_path, self.status)
         self.started = time.time()
         self.notifier = Notifier()
+        self.mqtt: Any = None
+        if config.mqtt is not None:
+            from vrrpd.mqtt import MqttPublisher  # aiomqtt costs ~0.1 s of start-up: only if used
+
+            self.mqtt = MqttPublisher(config.mqtt, config.global_.router_id)
+        self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
@@ -104,6 +114,10 @@ class Daemon:
             await self.control.start()
         except ControlError as exc:
             raise StartupError(str(exc)) from None
+        if self.mqtt is not None:
+            self.mqtt.start()
+        if self.metrics is not None:
+            await self.metrics.start()
         try:
             async with Netlink() as nl:
                 self.netlink = nl
@@ -129,6 +143,10 @@ class Daemon:
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+            if self.mqtt is not None:
+                await self.mqtt.close()  # after _shutdown: the final states go out first
+            if self.metrics is not None:
+                await self.metrics.close()
             await self.control.close()
             self.notifier.close()
         self._log.info("stopped")
@@ -153,6 +171,9 @@ class Daemon:
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+        if self.route_table is not None:
+            await self.route_table.__aexit__(None, None, None)
+            self.route_table = None
         loop = asyncio.get_running_loop()
         for lst in self.listeners.values():
             loop.remove_reader(lst.sock.fileno())
@@ -201,7 +222,9 @@ class Daemon:
 
         runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=listener.sock,
                                 netlink=nl, garp_factory=garp_factory,
-                                on_transition=self._on_transition)
+                                on_transition=self._on_transition,
+                                routes=await self._route_table(cfg),
+                                global_config=lambda: self.config.global_)
         listener.by_vrid[cfg.virtual_router_id] = runner
         listener.own.add(primary)
         self.runners[cfg.name] = runner
@@ -234,14 +257,49 @@ class Daemon:
                 lst.sock.close()
                 del self.listeners[key]
 
+    async def _route_table(self, cfg: Any) -> RouteTable | None:
+        """The routes adapter, opened (and watched) once an instance has routes or rules."""
+        if not (cfg.virtual_routes or cfg.virtual_rules):
+            return None
+        if self.route_table is None:
+            self.route_table = await RouteTable().__aenter__()
+            self._spawn(self._watch_routes(), "route-watch")
+        return self.route_table
+
+    async def _watch_routes(self) -> None:
+        """Route/rule/address/link events to the instances; after a lost stream, each
+        instance re-checks everything (events may be missing)."""
+        backoff = 0.5
+        while True:
+            try:
+                async for ev in self.route_table.watch():
+                    backoff = 0.5
+                    for r in list(self.runners.values()):
+                        r.route_event(ev)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep watching after a netlink hiccup
+                self._log.error("route watch failed; restarting", error=str(exc))
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+            for r in list(self.runners.values()):
+                r.request_repair()
+
     def _count_garp(self, name: str, frames: int) -> None:
         runner = self.runners.get(name)
         if runner is not None:
             runner.counters.garp_sent += frames
 
     def _on_transition(self, runner: InstanceRunner, change: Any) -> None:
-        """Fan a transition out to its observers (sd_notify now; hooks and MQTT later)."""
+        """Fan a transition out to its observers (sd_notify, MQTT, metrics); notify hooks
+        are queued by the instance itself, behind the transition's VIP work."""
         self.notifier.status(self.summary())
+        if self.mqtt is not None:
+            from vrrpd.mqtt import transition_payload
+
+            self.mqtt.publish_transition(runner.name, transition_payload(runner, change))
+        if self.metrics is not None:
+            self.metrics.changed()
 
     def summary(self) -> str:
         """One line for systemd's STATUS=: every instance and its state."""
@@ -372,6 +430,7 @@ class Daemon:
             "instances": [r.status() for r in self.runners.values()],
             "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
                              for lst in self.listeners.values() if lst.dropped},
+            "mqtt": self.mqtt.stats() if self.mqtt is not None else None,
         }
 
 

@@ -3,7 +3,9 @@
 The Router decides; this class executes its actions. Adverts go out at once
 (synchronously, on the loop); VIP changes and GARP bursts run in order on one
 worker task per instance, so a slow netlink answer can never reorder
-"add VIPs, then announce them" nor delay an advert.
+"add VIPs, then announce them" nor delay an advert. The same worker installs the
+instance's virtual routes and rules after its VIPs (vrrpd.egress) and hands each
+transition's notify hooks to their own runner (vrrpd.io.hooks) once its VIP work is done.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import socket
 import time
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -18,6 +21,9 @@ from typing import Any
 
 from vrrpd import log
 from vrrpd.counters import Counters
+from vrrpd.egress import Egress
+from vrrpd.io.hooks import HookJob, HookRunner
+from vrrpd.notify import transition_job
 from vrrpd.protocol import actions as act
 from vrrpd.protocol.events import AdvertReceived, Event, Shutdown, Startup, Timer, TimerFired
 from vrrpd.protocol.packet import Advert, encode
@@ -25,6 +31,8 @@ from vrrpd.protocol.router import Router, RouterParams
 
 VRRP_GROUP = {4: ip_address("224.0.0.18"), 6: ip_address("ff02::12")}
 NETLINK_TIMEOUT = 5.0
+EGRESS_TIMEOUT = 10.0  # one pass over an instance's routes and rules
+HOOK_GRACE_AT_STOP = 5.0  # queued hooks (the last transition's) may finish at a clean stop
 
 Transition = Callable[["InstanceRunner", act.StateChanged], None]
 
@@ -48,7 +56,8 @@ class InstanceRunner:
 
     def __init__(self, cfg: Any, *, link: Any, primary_ip: IPv4Address | IPv6Address,
                  sock: Any, netlink: Any, garp_factory: Callable[[Any], Any],
-                 on_transition: Transition | None = None) -> None:
+                 on_transition: Transition | None = None, routes: Any = None,
+                 global_config: Callable[[], Any] | None = None) -> None:
         self.cfg = cfg
         self.link = link
         self.primary_ip = primary_ip
@@ -66,6 +75,15 @@ class InstanceRunner:
         self._advert_cache: dict[int, list[tuple[bytes, Any]]] = {}
         self._log = log.get().bind(instance=cfg.name)
         self.since_wall: float | None = None
+        # notify hooks run after the transition's VIP work, on their own task (vrrpd.notify)
+        self.hooks = HookRunner(cfg.name, self.counters)
+        self._global_config = global_config
+        self._hook_jobs: list[HookJob] = []
+        # virtual routes/rules follow the VIPs, in the same ordered worker (vrrpd.egress)
+        self.egress = self._make_egress(cfg, routes)
+        self._repair_queued = False
+        if self.egress is not None:
+            self._work.put_nowait(("egress-start", None))
 
     # -- identity ---------------------------------------------------------
     @property
@@ -104,12 +122,15 @@ class InstanceRunner:
         self.feed(Shutdown())
         self._cancel_timers()
         self.garp.stop()
+        if self.egress is not None:
+            self._work.put_nowait(("egress-stop", None))
         self._work.put_nowait(("stop", None))
         try:
             await asyncio.wait_for(asyncio.shield(self._worker), NETLINK_TIMEOUT * 2)
         except TimeoutError:
             self._worker.cancel()
             self._log.error("vip worker did not finish in time at stop")
+        await self.hooks.close(HOOK_GRACE_AT_STOP)
 
     # -- actions out ----------------------------------------------------------
     def apply(self, actions: list[Any]) -> None:
@@ -131,6 +152,9 @@ class InstanceRunner:
                 self.counters.drop(a.reason)
             else:  # pragma: no cover - a new action type must be handled here
                 self._log.error("unhandled action", action=repr(a))
+        for job in self._hook_jobs:  # after this batch's VIP work, in transition order
+            self._work.put_nowait(("hooks", job))
+        self._hook_jobs.clear()
 
     def _encoded(self, priority: int) -> list[tuple[bytes, Any]]:
         cached = self._advert_cache.get(priority)
@@ -177,6 +201,11 @@ class InstanceRunner:
                        reason=change.reason, priority=self.router.priority)
         if self._on_transition is not None:
             self._on_transition(self, change)
+        global_cfg = self._global_config() if self._global_config is not None else None
+        job = transition_job(self.cfg, global_cfg, new=change.new.value, old=change.old.value,
+                             priority=self.router.priority, reason=change.reason)
+        if job.commands:
+            self._hook_jobs.append(job)
 
     # -- VIP worker -------------------------------------------------------------
     async def _vip_worker(self) -> None:
@@ -187,8 +216,17 @@ class InstanceRunner:
             try:
                 if op == "add":
                     await self._add_vips()
+                    await self._egress("install")
                 elif op == "remove":
+                    await self._egress("remove")
                     await self._remove_vips()
+                elif op == "hooks":
+                    self.hooks.submit(arg)
+                elif op.startswith("egress-"):
+                    await self._egress(op.removeprefix("egress-"))
+                elif op == "repair":
+                    self._repair_queued = False
+                    await self._egress("repair")
                 elif op == "garp":
                     self._garp(arg)
                 elif op == "readd":
@@ -223,6 +261,43 @@ class InstanceRunner:
                 self._log.warning("vip removed from outside while master; re-added",
                                   vip=str(vip.interface))
                 self.garp.burst()
+
+    # -- egress routes and rules ------------------------------------------------------
+    def _make_egress(self, cfg: Any, routes: Any) -> Egress | None:
+        if routes is None:
+            return None
+        family = socket.AF_INET if cfg.family == 4 else socket.AF_INET6
+
+        async def addresses() -> list[Any]:
+            return await self.netlink.addresses(self.link.index, family)
+
+        egress = Egress(cfg, primary_ip=self.primary_ip, table=routes, addresses=addresses,
+                        counters=self.counters, log=self._log)
+        return egress if egress.configured else None
+
+    async def _egress(self, op: str) -> None:
+        if self.egress is None:
+            return
+        egress = self.egress
+        work = {
+            "start": egress.start,
+            "install": egress.install,
+            "remove": egress.remove,
+            "stop": egress.stop,
+            "repair": lambda: egress.repair(master=self.router.state is act.State.MASTER),
+        }[op]()
+        await asyncio.wait_for(work, EGRESS_TIMEOUT)
+
+    def route_event(self, event: Any) -> None:
+        """A route/rule/address/link event: check our routes if it may concern them."""
+        if self.egress is not None and self.egress.concerns(event):
+            self.request_repair()
+
+    def request_repair(self) -> None:
+        """Queue one check-and-restore of our routes (one per burst of events)."""
+        if self.egress is not None and not self._repair_queued:
+            self._repair_queued = True
+            self._work.put_nowait(("repair", None))
 
     def vip_removed(self, address: Any) -> None:
         """Netlink says an address left our interface: re-add it if it is ours and we are master."""
@@ -277,6 +352,7 @@ class InstanceRunner:
     async def close(self) -> None:
         self._cancel_timers()
         self.garp.stop()
+        await self.hooks.close()
         if not self._worker.done():
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -52,10 +52,15 @@ def wait_holder(lab: Lab, vip: str, host: str | None, timeout: float = 10.0) -> 
 
 
 def start_pair(lab: Lab, *, vips=(f"{VIP4}/24",), prio=(150, 100), **kw) -> tuple:
-    """r1 (higher priority) and r2; returns once r1 is MASTER and r2 BACKUP."""
+    """r1 (higher priority) and r2; returns once r1 is MASTER and r2 BACKUP.
+
+    r1 is started first and r2 only once r1 is master, so r2 never wins a start-up race
+    (its Master_Down_Interval can be shorter than r1's interpreter start-up) and each
+    side's history is exactly INIT -> BACKUP (-> MASTER for r1).
+    """
     r1 = lab.start_vrrpd("r1", vrrpd_conf(priority=prio[0], vips=vips, router_id="r1", **kw))
-    r2 = lab.start_vrrpd("r2", vrrpd_conf(priority=prio[1], vips=vips, router_id="r2", **kw))
     wait_state(r1, "MASTER")
+    r2 = lab.start_vrrpd("r2", vrrpd_conf(priority=prio[1], vips=vips, router_id="r2", **kw))
     wait_state(r2, "BACKUP")
     return r1, r2
 

@@ -9,14 +9,24 @@ Reading is layered so that each layer can grow on its own: `schema` (which keys 
 
 from vrrpd.config.errors import ConfigError, ConfigProblem
 from vrrpd.config.loader import load_config, parse_config
-from vrrpd.config.model import Config, GlobalConfig, InstanceConfig, MqttConfig, VirtualIp
+from vrrpd.config.model import (
+    Config,
+    GlobalConfig,
+    HttpListen,
+    InstanceConfig,
+    MetricsConfig,
+    MqttConfig,
+    VirtualIp,
+)
 
 __all__ = [
     "Config",
     "ConfigError",
     "ConfigProblem",
     "GlobalConfig",
+    "HttpListen",
     "InstanceConfig",
+    "MetricsConfig",
     "MqttConfig",
     "VirtualIp",
     "load_config",

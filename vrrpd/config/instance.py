@@ -18,7 +18,9 @@ from vrrpd.config.addresses import (
     parse_vips,
 )
 from vrrpd.config.errors import ConfigProblem
+from vrrpd.config.hooks import instance_hooks
 from vrrpd.config.model import InstanceConfig
+from vrrpd.config.routes import instance_routing
 from vrrpd.config.schema import RawAuthentication, RawInstance
 from vrrpd.protocol.packet import (
     AUTH_DATA_LEN,
@@ -84,6 +86,8 @@ def build_instance(
         )
     source, peers = _unicast(raw, family, path, problems, report)
     auth_type, password = _authentication(raw.authentication, raw.version, report)
+    routing = instance_routing(raw, vips, family, path, problems)
+    hooks = instance_hooks(raw, path, problems)
 
     if len(problems) > already:
         return None
@@ -106,6 +110,8 @@ def build_instance(
         garp_interval=raw.garp_interval,
         garp_master_refresh=raw.garp_master_refresh,
         checksum_pseudo_header=raw.checksum_pseudo_header,
+        **routing,
+        **hooks,
     )
 
 

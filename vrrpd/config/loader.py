@@ -13,8 +13,9 @@ from typing import Any
 
 from vrrpd.config.errors import ConfigError, ConfigProblem
 from vrrpd.config.instance import build_instance
+from vrrpd.config.metrics import build_metrics
 from vrrpd.config.model import Config, InstanceConfig, IPAddress
-from vrrpd.config.schema import RawGlobal, RawInstance, RawMqtt
+from vrrpd.config.schema import RawGlobal, RawInstance, RawMetrics, RawMqtt
 from vrrpd.config.sections import build_global, build_mqtt
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
 
@@ -23,7 +24,7 @@ if sys.version_info >= (3, 11):  # noqa: UP036 - pyproject still lists tomli for
 else:  # pragma: no cover - the grammar must not depend on what else is installed
     import tomli as tomllib
 
-SECTIONS = ("global", "mqtt", "instances")
+SECTIONS = ("global", "mqtt", "metrics", "instances")
 _TOML_POSITION = re.compile(
     r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
 )
@@ -65,12 +66,22 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         raw_mqtt = decode_value(document["mqtt"], RawMqtt, "mqtt", problems)
         if raw_mqtt is not INVALID:
             mqtt_config = build_mqtt(raw_mqtt, problems)
+    metrics_config = None
+    if "metrics" in document:
+        raw_metrics = decode_value(document["metrics"], RawMetrics, "metrics", problems)
+        if raw_metrics is not INVALID:
+            metrics_config = build_metrics(raw_metrics, problems)
     instances = _instances(document.get("instances", {}), problems)
     _check_across_instances(instances, problems)
 
     if problems or global_config is None:
         raise ConfigError(source, problems)
-    return Config(global_=global_config, mqtt=mqtt_config, instances=tuple(instances))
+    return Config(
+        global_=global_config,
+        mqtt=mqtt_config,
+        instances=tuple(instances),
+        metrics=metrics_config,
+    )
 
 
 def _instances(tables: Any, problems: list[ConfigProblem]) -> list[InstanceConfig]:

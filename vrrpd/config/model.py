@@ -7,12 +7,20 @@ the interval in packet units) is a property, so it can never disagree with the f
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
 
 import msgspec
 
 IPAddress = IPv4Address | IPv6Address
 IPInterface = IPv4Interface | IPv6Interface
+IPNetwork = IPv4Network | IPv6Network
 
 
 class _Frozen(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,6 +31,8 @@ class GlobalConfig(_Frozen):
     router_id: str
     control_socket: str
     log_level: str  # "debug" | "info" | "warning" | "error"
+    notify: tuple[str, ...] = ()  # program + arguments run on every transition; () = none
+    notify_timeout: float = 10.0
 
 
 class MqttConfig(_Frozen):
@@ -37,6 +47,19 @@ class MqttConfig(_Frozen):
     keepalive: int
 
 
+class HttpListen(_Frozen):
+    """Where the metrics endpoint listens; host None = every address."""
+
+    host: str | None
+    port: int
+
+
+class MetricsConfig(_Frozen):
+    listen: HttpListen | None  # None: no HTTP endpoint
+    textfile: str | None  # None: no node_exporter textfile
+    textfile_interval: float  # seconds between rewrites (also rewritten on every transition)
+
+
 class VirtualIp(_Frozen):
     """One virtual address with its prefix length, and its IPv4 label (`eth0:1`) if any."""
 
@@ -46,6 +69,41 @@ class VirtualIp(_Frozen):
     @property
     def address(self) -> IPAddress:
         return self.interface.ip
+
+
+class Nexthop(_Frozen):
+    """One path of a multipath route."""
+
+    via: IPAddress | None
+    dev: str | None
+    weight: int  # 1..256
+
+
+class VirtualRoute(_Frozen):
+    """A route installed while the instance is master (after its VIPs exist)."""
+
+    dst: IPNetwork  # 0.0.0.0/0 or ::/0 for "default"
+    via: IPAddress | None
+    dev: str | None  # checked for spelling only: existence is a run-time matter
+    src: IPAddress | None  # always one of the instance's VIPs
+    metric: int | None  # None: the kernel default (0 IPv4, 1024 IPv6)
+    table: int | None  # None: main; names are resolved to numbers
+    scope: int | None  # None: link for IPv4 routes without a gateway, else universe
+    nexthops: tuple[Nexthop, ...]  # multipath; then via and dev are None
+
+    @property
+    def family(self) -> int:
+        return self.dst.version
+
+
+class VirtualRule(_Frozen):
+    """A policy rule `from SRC to DST lookup TABLE` installed while master."""
+
+    family: int  # 4 or 6
+    src: IPNetwork | None  # `from`; None = any
+    dst: IPNetwork | None  # `to`; None = any (at least one of src/dst is set)
+    table: int
+    priority: int | None  # None: the kernel picks one
 
 
 class InstanceConfig(_Frozen):
@@ -69,6 +127,15 @@ class InstanceConfig(_Frozen):
     garp_interval: float  # seconds between the frames of a burst
     garp_master_refresh: float  # re-announce every so often while master; 0 = never
     checksum_pseudo_header: bool  # v3 over IPv4: send the RFC 5798 checksum (else RFC 9568)
+    virtual_routes: tuple[VirtualRoute, ...] = ()
+    virtual_rules: tuple[VirtualRule, ...] = ()
+    fallback_routes: bool = False  # also keep the src routes with the primary source
+    fallback_metric: int = 100  # metric of those fallbacks (larger than the VIP routes')
+    notify: tuple[str, ...] = ()  # hooks: program + arguments; () = none
+    notify_master: tuple[str, ...] = ()
+    notify_backup: tuple[str, ...] = ()
+    notify_fault: tuple[str, ...] = ()
+    notify_timeout: float = 10.0
 
     @property
     def family(self) -> int:
@@ -102,6 +169,7 @@ class Config(_Frozen):
     global_: GlobalConfig
     mqtt: MqttConfig | None  # None: no [mqtt] section, no MQTT
     instances: tuple[InstanceConfig, ...]  # in file order
+    metrics: MetricsConfig | None = None  # None: no [metrics] section, no metrics
 
     def instance(self, name: str) -> InstanceConfig:
         """The instance called `name`; KeyError if there is none."""

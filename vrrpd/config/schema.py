@@ -23,6 +23,8 @@ class RawGlobal(_Table):
     router_id: str = msgspec.field(default_factory=socket.gethostname)
     control_socket: str = DEFAULT_CONTROL_SOCKET
     log_level: str = "info"
+    notify: tuple[str, ...] = ()  # run on every transition of every instance
+    notify_timeout: float = 10.0
 
 
 class RawMqtt(_Table):
@@ -37,11 +39,51 @@ class RawMqtt(_Table):
     keepalive: int = 30
 
 
+class RawMetrics(_Table):
+    """`listen = "ADDR:PORT"` serves /metrics over HTTP; `textfile` feeds node_exporter."""
+
+    listen: str | None = None
+    textfile: str | None = None
+    textfile_interval: float = 15.0
+
+
 class RawVip(_Table):
     """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1"}`."""
 
     address: str
     label: str | None = None
+
+
+class RawNexthop(_Table):
+    """One path of a multipath route: `{via = "GW", dev = "eth1", weight = 2}`."""
+
+    via: str | None = None
+    dev: str | None = None
+    weight: int = 1
+
+
+class RawRoute(_Table):
+    """A `virtual_routes` entry, installed while master: `ip route add DST via GW dev DEV
+    src VIP metric N table T scope S` or with `nexthops` for a multipath route."""
+
+    dst: str  # a network, or "default"
+    via: str | None = None
+    dev: str | None = None
+    src: str | None = None
+    metric: int | None = None
+    table: int | str | None = None
+    scope: str | None = None
+    nexthops: tuple[RawNexthop, ...] = ()
+
+
+class RawRule(_Table):
+    """A `virtual_rules` entry, installed while master: `ip rule add from NET to NET
+    lookup TABLE priority N`."""
+
+    table: int | str
+    from_: str | None = msgspec.field(default=None, name="from")
+    to: str | None = None
+    priority: int | None = None
 
 
 class RawAuthentication(_Table):
@@ -66,3 +108,12 @@ class RawInstance(_Table):
     garp_interval: float = 0.0
     garp_master_refresh: float = 0.0
     checksum_pseudo_header: bool = True
+    virtual_routes: tuple[RawRoute, ...] = ()
+    virtual_rules: tuple[RawRule, ...] = ()
+    fallback_routes: bool = False
+    fallback_metric: int = 100
+    notify: tuple[str, ...] = ()  # program and arguments, run on every transition
+    notify_master: tuple[str, ...] = ()
+    notify_backup: tuple[str, ...] = ()
+    notify_fault: tuple[str, ...] = ()
+    notify_timeout: float = 10.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vrrpd.config.errors import ConfigProblem
+from vrrpd.config.hooks import check_command, check_timeout
 from vrrpd.config.model import GlobalConfig, MqttConfig
 from vrrpd.config.schema import RawGlobal, RawMqtt
 
@@ -38,10 +39,16 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         problems.append(
             ConfigProblem("global.log_level", f"must be one of {choices}, got {raw.log_level!r}")
         )
+    check_command(raw.notify, "global.notify", problems)
+    check_timeout(raw.notify_timeout, "global.notify_timeout", problems)
     if len(problems) > already:
         return None
     return GlobalConfig(
-        router_id=raw.router_id, control_socket=raw.control_socket, log_level=raw.log_level
+        router_id=raw.router_id,
+        control_socket=raw.control_socket,
+        log_level=raw.log_level,
+        notify=raw.notify,
+        notify_timeout=raw.notify_timeout,
     )
 
 

@@ -1,0 +1,188 @@
+"""Egress follows the VIP: an instance's virtual routes, policy rules and fallback routes.
+
+The InstanceRunner calls these from its ordered VIP worker, so routes are installed only
+after the VIPs they name as `src` exist, and removed before the VIPs go. While master
+the virtual routes and rules are kept: a removal (by an admin, or by the kernel when an
+address or link flaps) is repaired when a route event says so. Fallback routes (the src
+routes again, with the primary address as src and a higher metric) exist for as long as
+the instance runs, so the host keeps a way out while it is not master.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from vrrpd.io.errors import VrrpIoError
+from vrrpd.io.route_types import (
+    RT_TABLE_MAIN,
+    AddressAppeared,
+    LinkUp,
+    Nexthop,
+    Route,
+    RouteRemoved,
+    Rule,
+    RuleRemoved,
+)
+
+Addresses = Callable[[], Awaitable[Iterable[Any]]]  # the addresses now on the interface
+
+
+def io_route(route: Any) -> Route:
+    """A config VirtualRoute as the routes adapter takes it."""
+    return Route(
+        dst=route.dst,
+        table=route.table or RT_TABLE_MAIN,
+        metric=route.metric,
+        src=route.src,
+        via=route.via,
+        dev=route.dev,
+        scope=route.scope,
+        nexthops=tuple(Nexthop(hop.via, hop.dev, hop.weight) for hop in route.nexthops),
+    )
+
+
+def io_rule(rule: Any) -> Rule:
+    return Rule(
+        family=rule.family, table=rule.table, src=rule.src, dst=rule.dst, priority=rule.priority
+    )
+
+
+def fallback_routes(cfg: Any, primary_ip: Any) -> tuple[Route, ...]:
+    """The src routes again with the primary address as src (IPv4; IPv6 adverts come from
+    the link-local address, so there the kernel picks the source) and `fallback_metric`."""
+    if not cfg.fallback_routes:
+        return ()
+    src = primary_ip if primary_ip is not None and primary_ip.version == 4 else None
+    return tuple(
+        Route(**{**_fields(io_route(route)), "src": src, "metric": cfg.fallback_metric})
+        for route in cfg.virtual_routes
+        if route.src is not None
+    )
+
+
+def _fields(route: Route) -> dict[str, Any]:
+    return {name: getattr(route, name) for name in Route.__slots__}
+
+
+class Egress:
+    """The routes and rules of one instance and the operations its worker runs on them."""
+
+    def __init__(
+        self,
+        cfg: Any,
+        *,
+        primary_ip: Any,
+        table: Any,
+        addresses: Addresses,
+        counters: Any,
+        log: Any,
+    ) -> None:
+        self.routes = tuple(io_route(route) for route in cfg.virtual_routes)
+        self.rules = tuple(io_rule(rule) for rule in cfg.virtual_rules)
+        self.fallbacks = fallback_routes(cfg, primary_ip)
+        self._vips = frozenset(cfg.vip_addresses)
+        self.table = table
+        self._addresses = addresses
+        self.counters = counters
+        self._log = log
+        self._failing: dict[Route | Rule, str] = {}  # what failed, with the last error logged
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.routes or self.rules or self.fallbacks)
+
+    def concerns(self, event: Any) -> bool:
+        """Whether a route event may have undone something of ours."""
+        if not self.configured:
+            return False
+        if isinstance(event, RouteRemoved):
+            return any(route.key == event.key for route in (*self.routes, *self.fallbacks))
+        if isinstance(event, RuleRemoved):
+            return any(_rule_matches(rule, event) for rule in self.rules)
+        return isinstance(event, AddressAppeared | LinkUp)
+
+    # -- worker operations ---------------------------------------------------------------
+    async def install(self) -> None:
+        """On becoming master, after the VIPs: routes first, then the rules that use them."""
+        for item in (*self.routes, *self.rules):
+            await self._ensure(item, repairing=False)
+
+    async def remove(self) -> int:
+        """On leaving master, before the VIPs go: rules first, then routes."""
+        removed = 0
+        for rule in self.rules:
+            removed += await self._delete(rule)
+        for route in self.routes:
+            removed += await self._delete(route)
+        return removed
+
+    async def start(self) -> None:
+        """At instance start: clear what a crashed run left, put the fallbacks in place."""
+        stale = await self.remove()
+        if stale:
+            self._log.warning("removed virtual routes/rules left by an earlier run", count=stale)
+        for route in self.fallbacks:
+            await self._ensure(route, repairing=False)
+
+    async def stop(self) -> None:
+        """At a clean stop: nothing of ours stays behind."""
+        await self.remove()
+        for route in self.fallbacks:
+            await self._delete(route)
+
+    async def repair(self, master: bool) -> int:
+        """Restore what is missing: the virtual routes and rules only while master and once
+        every VIP is in place (so never ahead of the VIPs); routes whose src is not on the
+        interface are left for the event that brings it back."""
+        present = {getattr(a, "ip", a) for a in await self._addresses()}
+        wanted: list[Route | Rule] = list(self.fallbacks)
+        if master and self._vips <= present:
+            wanted += [*self.routes, *self.rules]
+        restored = 0
+        for item in wanted:
+            if isinstance(item, Route) and item.src is not None and item.src not in present:
+                continue
+            restored += await self._ensure(item, repairing=True)
+        return restored
+
+    async def _ensure(self, item: Route | Rule, *, repairing: bool) -> bool:
+        kind = "route" if isinstance(item, Route) else "rule"
+        try:
+            if isinstance(item, Route):
+                changed = await self.table.ensure_route(item)
+            else:
+                changed = await self.table.ensure_rule(item)
+        except VrrpIoError as exc:
+            self.counters.route_errors += 1
+            if self._failing.get(item) != str(exc):
+                self._failing[item] = str(exc)
+                self._log.error(f"{kind} not installed", **{kind: str(item)}, error=str(exc))
+            return False
+        if self._failing.pop(item, None) is not None:
+            self._log.info(f"{kind} installed after earlier failure", **{kind: str(item)})
+        if changed and repairing:
+            self.counters.routes_readded += 1
+            self._log.warning(f"{kind} removed from outside; re-installed", **{kind: str(item)})
+        return changed
+
+    async def _delete(self, item: Route | Rule) -> bool:
+        self._failing.pop(item, None)
+        try:
+            if isinstance(item, Route):
+                return await self.table.delete_route(item)
+            return await self.table.delete_rule(item)
+        except VrrpIoError as exc:
+            self.counters.route_errors += 1
+            self._log.error("could not remove", item=str(item), error=str(exc))
+            return False
+
+
+def _rule_matches(rule: Rule, event: RuleRemoved) -> bool:
+    return (
+        rule.family == event.family
+        and rule.table == event.table
+        and rule.src == event.src
+        and rule.dst == event.dst
+        and (rule.priority is None or rule.priority == event.priority)
+    )
