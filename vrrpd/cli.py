@@ -145,8 +145,60 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- import-keepalived ------------------------------------------------------------------------
+
+
+def _add_import_keepalived_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import-keepalived",
+        help="convert a keepalived.conf to a vrrpd config",
+        description="Convert the VRRP parts of a keepalived config (and the files it includes) "
+        "to vrrpd TOML. Everything not carried over is listed on stderr as "
+        "'FILE:LINE: keyword: not converted (reason)'. Exit 0 when the result passes "
+        "check-config (notes or not), 1 when it is written but does not pass (the problems "
+        "follow the notes), 2 when FILE cannot be read or parsed.",
+    )
+    parser.add_argument("file", metavar="FILE", help="keepalived.conf to convert")
+    parser.add_argument("-o", "--output", metavar="OUT", default=None,
+                        help="write the TOML here instead of to stdout")
+    parser.set_defaults(run=_cmd_import_keepalived)
+
+
+def _cmd_import_keepalived(args: argparse.Namespace) -> int:
+    from vrrpd.config import ConfigError, parse_config
+    from vrrpd.keepalived_import import ParseError, convert_file
+
+    try:
+        conversion = convert_file(args.file)
+    except ParseError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    for note in conversion.notes:
+        print(note.render(), file=sys.stderr)
+    text = conversion.toml()
+    target = args.output or "<stdout>"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as error:
+            print(f"vrrpd import-keepalived: cannot write {args.output}: {error.strerror}",
+                  file=sys.stderr)
+            return EXIT_FAILURE
+    try:
+        parse_config(text, target)
+    except ConfigError as error:
+        print(f"vrrpd import-keepalived: the converted config does not pass check-config:\n"
+              f"{error}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_check_config_parser,
     _add_run_parser,
     _add_status_parser,
+    _add_import_keepalived_parser,
 )

@@ -19,6 +19,7 @@ class Counters:
     hooks_failed: int = 0  # non-zero exit, killed by a signal, or could not start
     hooks_timed_out: int = 0  # killed (with their process group) at notify_timeout
     hooks_dropped: int = 0  # transitions whose hooks never ran (queue full, or at stop)
+    split_brain_events: int = 0  # split-brain episodes detected (vrrpd.split_brain)
     dropped: Counter[str] = field(default_factory=Counter)
     checksum_forms: Counter[str] = field(default_factory=Counter)
 
@@ -41,4 +42,5 @@ class Counters:
             "hooks_failed": self.hooks_failed,
             "hooks_timed_out": self.hooks_timed_out,
             "hooks_dropped": self.hooks_dropped,
+            "split_brain_events": self.split_brain_events,
         }

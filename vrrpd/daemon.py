@@ -22,7 +22,7 @@ import msgspec
 from vrrpd import __version__, log
 from vrrpd.config import Config, ConfigError, load_config
 from vrrpd.control import ControlError, ControlServer
-from vrrpd.instance import InstanceRunner
+from vrrpd.instance import HOOK_GRACE_AT_STOP, InstanceRunner
 from vrrpd.io import errors as io_errors
 from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
 from vrrpd.io.netlink import AddressRemoved, LinkChanged, LinkRemoved, Netlink
@@ -30,9 +30,11 @@ from vrrpd.io.rawsock import VrrpSocket
 from vrrpd.io.routes import RouteTable
 from vrrpd.metrics_export import MetricsExporter
 from vrrpd.privileges import missing_capabilities
-from vrrpd.protocol.events import InterfaceDown, InterfaceUp
 from vrrpd.protocol.packet import PacketError, check_auth, decode
 from vrrpd.sdnotify import Notifier
+from vrrpd.split_brain_watch import SplitBrainWatches
+from vrrpd.sync_group import SyncGroups
+from vrrpd.track_monitor import TrackMonitor
 
 STOP_TIMEOUT = 10.0
 RECV_BATCH = 64
@@ -76,7 +78,8 @@ def _tunable_only(old: Any, new: Any) -> bool:
     """True when two instance configs differ only in what a master can apply in place."""
     in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
                 "garp_master_refresh", "notify", "notify_master", "notify_backup",
-                "notify_fault", "notify_timeout")  # hooks are read at each transition
+                "notify_fault", "notify_timeout",  # hooks are read at each transition
+                "track_interface", "track_script", "track_file")  # vrrpd.track_monitor
     same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
     return msgspec.structs.replace(new, **same) == old
 
@@ -99,6 +102,11 @@ class Daemon:
         self.route_table: RouteTable | None = None  # opened for the first instance with routes
         self.control = ControlServer(socket_path, self.status)
         self.started = time.time()
+        self._started_monotonic = time.monotonic()  # global.startup_delay counts from here
+        # sync groups pull their members along; tracking feeds every InterfaceDown/Up and
+        # PriorityChanged, and tells the groups about each instance's own faults
+        self.sync_groups = SyncGroups(config.sync_groups)
+        self.tracking = TrackMonitor(config, on_fault=self.sync_groups.fault_changed)
         self.notifier = Notifier()
         self.mqtt: Any = None
         if config.mqtt is not None:
@@ -106,6 +114,7 @@ class Daemon:
 
             self.mqtt = MqttPublisher(config.mqtt, config.global_.router_id)
         self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
+        self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
@@ -161,12 +170,15 @@ class Daemon:
         task.add_done_callback(self._tasks.discard)
 
     async def _shutdown(self) -> None:
+        await self.tracking.close()  # no tracking event may reach a stopping instance
         runners = list(self.runners.values())
         self.runners.clear()
         if runners:
             await asyncio.gather(*(r.stop() for r in runners), return_exceptions=True)
             for r in runners:
                 await r.close()
+        await self.sync_groups.close(HOOK_GRACE_AT_STOP)
+        self.split_brain.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -224,14 +236,16 @@ class Daemon:
                                 netlink=nl, garp_factory=garp_factory,
                                 on_transition=self._on_transition,
                                 routes=await self._route_table(cfg),
-                                global_config=lambda: self.config.global_)
+                                global_config=lambda: self.config.global_,
+                                startup_delay=self._startup_delay_left())
         listener.by_vrid[cfg.virtual_router_id] = runner
         listener.own.add(primary)
         self.runners[cfg.name] = runner
-        if self.link_up.get(link.index, True):
-            runner.start()
-        else:
-            runner.feed(InterfaceDown(f"interface {cfg.interface} is down"))
+        self.split_brain.attach(runner, sender)
+        self.sync_groups.attach(runner)
+        # feeds InterfaceDown first when the link (or a tracked object) is down: Startup waits
+        await self.tracking.attach(runner, nl, own_up=self.link_up.get(link.index, True))
+        runner.start()
         return runner
 
     def _listener(self, cfg: Any, link: Any) -> Listener:
@@ -244,10 +258,18 @@ class Daemon:
             asyncio.get_running_loop().add_reader(sock.fileno(), self._on_readable, lst)
         return lst
 
+    def _startup_delay_left(self) -> float:
+        """What is left of global.startup_delay, counted from the daemon's start."""
+        elapsed = time.monotonic() - self._started_monotonic
+        return max(0.0, self.config.global_.startup_delay - elapsed)
+
     async def _remove_instance(self, runner: InstanceRunner) -> None:
         self.runners.pop(runner.name, None)
+        await self.tracking.detach(runner)
+        self.sync_groups.detach(runner)
         await runner.stop()
         await runner.close()
+        self.split_brain.detach(runner)
         for key, lst in list(self.listeners.items()):
             if lst.by_vrid.get(runner.cfg.virtual_router_id) is runner:
                 del lst.by_vrid[runner.cfg.virtual_router_id]
@@ -293,11 +315,21 @@ class Daemon:
     def _on_transition(self, runner: InstanceRunner, change: Any) -> None:
         """Fan a transition out to its observers (sd_notify, MQTT, metrics); notify hooks
         are queued by the instance itself, behind the transition's VIP work."""
+        if runner.split_brain is not None:
+            runner.split_brain.state_changed(change)
         self.notifier.status(self.summary())
         if self.mqtt is not None:
             from vrrpd.mqtt import transition_payload
 
             self.mqtt.publish_transition(runner.name, transition_payload(runner, change))
+        if self.metrics is not None:
+            self.metrics.changed()
+        self.sync_groups.member_transition(runner, change)  # may pull the other members now
+
+    def _on_split_brain(self, runner: InstanceRunner, payload: dict[str, Any]) -> None:
+        """A split-brain episode began or ended (the watch has logged it already)."""
+        if self.mqtt is not None:
+            self.mqtt.publish_split_brain(runner.name, payload)
         if self.metrics is not None:
             self.metrics.changed()
 
@@ -352,6 +384,8 @@ class Daemon:
                         reason=reason, src=str(pkt.src))
             return
         runner.advert_received(pkt.src, advert)
+        if runner.split_brain is not None:
+            runner.split_brain.advert(pkt.src, advert)
 
     # -- netlink -------------------------------------------------------------------------
     async def _watch_netlink(self) -> None:
@@ -377,19 +411,13 @@ class Daemon:
             self.link_up[ev.ifindex] = False
             self._log.error("interface removed; its instances stay in FAULT until restart",
                             interface=ev.name)
-            for r in self.runners.values():
-                if r.link.index == ev.ifindex:
-                    r.feed(InterfaceDown(f"interface {r.cfg.interface} was removed"))
+            self.tracking.link_event(ev)  # own links: FAULT for good; tracked ones: down
         elif isinstance(ev, LinkChanged):
             was = self.link_up.get(ev.ifindex)
             self.link_up[ev.ifindex] = ev.up
-            if was is None or was == ev.up:
-                return
-            self._log.warning("link state changed", interface=ev.name, up=ev.up)
-            for r in self.runners.values():
-                if r.link.index == ev.ifindex:
-                    r.feed(InterfaceUp() if ev.up else
-                           InterfaceDown(f"interface {r.cfg.interface} is down"))
+            if was is not None and was != ev.up:
+                self._log.warning("link state changed", interface=ev.name, up=ev.up)
+            self.tracking.link_event(ev)  # instances' own links and tracked interfaces
 
     # -- reload ------------------------------------------------------------------------------
     async def reload(self) -> None:
@@ -401,12 +429,16 @@ class Daemon:
                                 problems=str(exc).splitlines())
                 return
             old = dict(self.runners)
+            moved = self.sync_groups.moved(new.sync_groups)  # restarted: no stale group state
+            self.sync_groups.reconfigure(new.sync_groups)
+            await self.tracking.reconfigure(new)
             for cfg in new.instances:
                 runner = old.pop(cfg.name, None)
-                if runner is not None and runner.cfg == cfg:
+                if runner is not None and runner.cfg == cfg and cfg.name not in moved:
                     continue
                 try:
-                    if runner is not None and _tunable_only(runner.cfg, cfg):
+                    if (runner is not None and cfg.name not in moved
+                            and _tunable_only(runner.cfg, cfg)):
                         await runner.reconfigure(cfg)
                         continue
                     if runner is not None:
@@ -427,11 +459,19 @@ class Daemon:
             "router_id": self.config.global_.router_id,
             "pid": os.getpid(),
             "started": self.started,
-            "instances": [r.status() for r in self.runners.values()],
+            "instances": [self._instance_status(r) for r in self.runners.values()],
+            "sync_groups": self.sync_groups.status(),
+            "scripts": self.tracking.scripts_status(),
             "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
                              for lst in self.listeners.values() if lst.dropped},
             "mqtt": self.mqtt.stats() if self.mqtt is not None else None,
         }
+
+
+    def _instance_status(self, runner: InstanceRunner) -> dict[str, Any]:
+        group = self.sync_groups.group_of(runner.name)
+        return {**runner.status(), "sync_group": group.cfg.name if group is not None else None,
+                "tracking": self.tracking.status_of(runner.name)}
 
 
 def run(config_path: str, socket_path: str | None, log_level: str | None = None) -> int:

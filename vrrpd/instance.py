@@ -31,13 +31,19 @@ from vrrpd.protocol.router import Router, RouterParams
 
 VRRP_GROUP = {4: ip_address("224.0.0.18"), 6: ip_address("ff02::12")}
 NETLINK_TIMEOUT = 5.0
+# Linux lets a poll/epoll timeout expire late by 0.1% of its length (select_estimate_accuracy),
+# on top of epoll's whole milliseconds: 3.6 ms on a VRRPv2 Master_Down_Interval. Timers ask to
+# be woken that much early; a firing more than TIMER_TOLERANCE early is re-armed by the Router
+# for the same deadline, and that short wait has next to no slack.
+EPOLL_SLACK = 0.001
 EGRESS_TIMEOUT = 10.0  # one pass over an instance's routes and rules
 HOOK_GRACE_AT_STOP = 5.0  # queued hooks (the last transition's) may finish at a clean stop
 
 Transition = Callable[["InstanceRunner", act.StateChanged], None]
 
 
-def router_params(cfg: Any, primary_ip: IPv4Address | IPv6Address) -> RouterParams:
+def router_params(cfg: Any, primary_ip: IPv4Address | IPv6Address,
+                  startup_delay: float = 0.0) -> RouterParams:
     return RouterParams(
         name=cfg.name,
         vrid=cfg.virtual_router_id,
@@ -48,6 +54,7 @@ def router_params(cfg: Any, primary_ip: IPv4Address | IPv6Address) -> RouterPara
         primary_ip=primary_ip,
         preempt=cfg.preempt,
         preempt_delay=cfg.preempt_delay,
+        startup_delay=startup_delay,
     )
 
 
@@ -57,7 +64,8 @@ class InstanceRunner:
     def __init__(self, cfg: Any, *, link: Any, primary_ip: IPv4Address | IPv6Address,
                  sock: Any, netlink: Any, garp_factory: Callable[[Any], Any],
                  on_transition: Transition | None = None, routes: Any = None,
-                 global_config: Callable[[], Any] | None = None) -> None:
+                 global_config: Callable[[], Any] | None = None,
+                 startup_delay: float = 0.0) -> None:
         self.cfg = cfg
         self.link = link
         self.primary_ip = primary_ip
@@ -66,7 +74,8 @@ class InstanceRunner:
         self._garp_factory = garp_factory
         self.garp = garp_factory(cfg)
         self.counters = Counters()
-        self.router = Router(router_params(cfg, primary_ip))
+        # startup_delay: what is left of global.startup_delay (the daemon counts from its start)
+        self.router = Router(router_params(cfg, primary_ip, startup_delay))
         self._on_transition = on_transition
         self._loop = asyncio.get_running_loop()
         self._timers: dict[Timer, asyncio.TimerHandle] = {}
@@ -82,6 +91,7 @@ class InstanceRunner:
         # virtual routes/rules follow the VIPs, in the same ordered worker (vrrpd.egress)
         self.egress = self._make_egress(cfg, routes)
         self._repair_queued = False
+        self.split_brain: Any = None  # a vrrpd.split_brain_watch.SplitBrainWatch, set by the daemon
         if self.egress is not None:
             self._work.put_nowait(("egress-start", None))
 
@@ -184,7 +194,8 @@ class InstanceRunner:
         if old is not None:
             old.cancel()
         if deadline is not None:
-            self._timers[timer] = self._loop.call_at(deadline, self._fire, timer)
+            lead = max(0.0, deadline - self._loop.time()) * EPOLL_SLACK
+            self._timers[timer] = self._loop.call_at(deadline - lead, self._fire, timer)
 
     def _fire(self, timer: Timer) -> None:
         self._timers.pop(timer, None)
@@ -323,8 +334,8 @@ class InstanceRunner:
             for vip in old_vips - new_vips:
                 await asyncio.wait_for(self.netlink.remove_vip(self.link.index, vip),
                                        NETLINK_TIMEOUT)
-        self.apply(self.router.reconfigure(router_params(cfg, self.primary_ip),
-                                           self._loop.time()))
+        params = router_params(cfg, self.primary_ip, self.router.params.startup_delay)
+        self.apply(self.router.reconfigure(params, self._loop.time()))
         self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
 
     # -- status ---------------------------------------------------------------
@@ -346,6 +357,7 @@ class InstanceRunner:
             "transitions": r.transitions,
             "last_reason": r.last_reason,
             "unicast_peers": [str(p) for p in self.cfg.unicast_peer],
+            "split_brain": self.split_brain.status() if self.split_brain is not None else None,
             "counters": self.counters.as_dict(),
         }
 

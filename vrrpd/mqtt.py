@@ -4,6 +4,7 @@ Topics, under `<topic_prefix>/<router_id>`:
   availability        retained "online" once connected, "offline" on a clean stop and as Will
   <instance>/state    retained JSON: the instance's current state
   <instance>/event    JSON, not retained: one message per transition, in order
+  <instance>/split_brain  JSON, not retained: a split-brain episode began or ended
 
 Nothing here may delay an advert: `publish_*` never block and never raise. A full queue
 drops its oldest entry (counted). A broker that is down, refuses us or hangs costs only
@@ -50,6 +51,9 @@ class Topics:
 
     def event(self, instance: str) -> str:
         return f"{self.prefix}/{self.router_id}/{instance}/event"
+
+    def split_brain(self, instance: str) -> str:
+        return f"{self.prefix}/{self.router_id}/{instance}/split_brain"
 
 
 def transition_payload(runner: Any, change: Any) -> dict:
@@ -139,6 +143,12 @@ class MqttPublisher:
             return
         self.publish_state(instance, payload)
         self._enqueue(_Message(self.topics.event(instance), encode(payload), retain=False))
+
+    def publish_split_brain(self, instance: str, payload: dict) -> None:
+        """A split-brain episode began or ended (vrrpd.split_brain_watch): one event, queued."""
+        if self._closing:
+            return
+        self._enqueue(_Message(self.topics.split_brain(instance), encode(payload), retain=False))
 
     def stats(self) -> dict[str, Any]:
         """The `mqtt` object of the status JSON."""

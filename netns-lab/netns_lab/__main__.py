@@ -10,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .bench import add_bench_parser
 from .demo import demo_keepalived
 from .errors import LabError
 from .lab import Lab
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--fault", choices=("crash", "kill"), default="crash")
     demo.add_argument("--prefix")
     demo.set_defaults(func=cmd_demo)
+    add_bench_parser(sub)
     return parser
 
 

@@ -33,6 +33,7 @@ from vrrpd.protocol.packet import (
 _INSTANCE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DELAY = 3600.0  # preempt_delay and garp_master_delay: an hour is already a typo
 MAX_REFRESH = 86400.0
+MAX_SPLIT_BRAIN_AFTER = 100
 
 Report = Callable[[str, str], None]  # report(key under the instance, message)
 
@@ -73,6 +74,12 @@ def build_instance(
     )
     if not 1 <= raw.garp_master_repeat <= 100:
         report("garp_master_repeat", f"must be 1..100 frames, got {raw.garp_master_repeat}")
+    if not 0 <= raw.split_brain_after <= MAX_SPLIT_BRAIN_AFTER:
+        report(
+            "split_brain_after",
+            f"must be 0 (off) or 1..{MAX_SPLIT_BRAIN_AFTER} advert intervals, "
+            f"got {raw.split_brain_after}",
+        )
 
     vips = parse_vips(raw.virtual_ipaddress, raw.interface, f"{path}.virtual_ipaddress", problems)
     family = vips[0].interface.version if vips else None
@@ -110,6 +117,7 @@ def build_instance(
         garp_interval=raw.garp_interval,
         garp_master_refresh=raw.garp_master_refresh,
         checksum_pseudo_header=raw.checksum_pseudo_header,
+        split_brain_after=raw.split_brain_after,
         **routing,
         **hooks,
     )

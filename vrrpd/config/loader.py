@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from vrrpd.config.errors import ConfigError, ConfigProblem
 from vrrpd.config.instance import build_instance
@@ -18,13 +21,15 @@ from vrrpd.config.model import Config, InstanceConfig, IPAddress
 from vrrpd.config.schema import RawGlobal, RawInstance, RawMetrics, RawMqtt
 from vrrpd.config.sections import build_global, build_mqtt
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
+from vrrpd.config.sync_groups import build_sync_groups
+from vrrpd.config.tracking import build_scripts, build_track_files, instance_tracking
 
 if sys.version_info >= (3, 11):  # noqa: UP036 - pyproject still lists tomli for < 3.11
     import tomllib
 else:  # pragma: no cover - the grammar must not depend on what else is installed
     import tomli as tomllib
 
-SECTIONS = ("global", "mqtt", "metrics", "instances")
+SECTIONS = ("global", "mqtt", "metrics", "scripts", "track_files", "instances", "sync_groups")
 _TOML_POSITION = re.compile(
     r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
 )
@@ -71,8 +76,17 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         raw_metrics = decode_value(document["metrics"], RawMetrics, "metrics", problems)
         if raw_metrics is not INVALID:
             metrics_config = build_metrics(raw_metrics, problems)
-    instances = _instances(document.get("instances", {}), problems)
+    scripts = build_scripts(document.get("scripts", {}), problems)
+    track_files = build_track_files(document.get("track_files", {}), problems)
+    trackable = {
+        "scripts": _names(document.get("scripts")),
+        "files": _names(document.get("track_files")),
+    }
+    instances = _instances(document.get("instances", {}), problems, trackable)
     _check_across_instances(instances, problems)
+    sync_groups = build_sync_groups(
+        document.get("sync_groups", {}), _names(document.get("instances")), problems
+    )
 
     if problems or global_config is None:
         raise ConfigError(source, problems)
@@ -81,11 +95,24 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         mqtt=mqtt_config,
         instances=tuple(instances),
         metrics=metrics_config,
+        scripts=scripts,
+        track_files=track_files,
+        sync_groups=sync_groups,
     )
 
 
-def _instances(tables: Any, problems: list[ConfigProblem]) -> list[InstanceConfig]:
-    """Each `[instances.NAME]` on its own, so one broken instance hides none of the others."""
+def _names(tables: Any) -> set[str]:
+    """The names of a `[section.NAME]` family, however broken the tables are."""
+    return set(tables) if isinstance(tables, dict) else set()
+
+
+def _instances(
+    tables: Any,
+    problems: list[ConfigProblem],
+    trackable: dict[str, Collection[str]],
+) -> list[InstanceConfig]:
+    """Each `[instances.NAME]` on its own, so one broken instance hides none of the others.
+    `trackable` names the scripts and track files its track_* lists may refer to."""
     if not isinstance(tables, dict):
         problems.append(
             ConfigProblem("instances", f"expected a table, got {describe_value(tables)}")
@@ -102,8 +129,9 @@ def _instances(tables: Any, problems: list[ConfigProblem]) -> list[InstanceConfi
         if raw is INVALID:
             continue
         instance = build_instance(name, raw, path, problems)
+        tracking = instance_tracking(raw, path, problems=problems, **trackable)
         if instance is not None:
-            built.append(instance)
+            built.append(msgspec.structs.replace(instance, **tracking))
     return built
 
 

@@ -33,6 +33,7 @@ class GlobalConfig(_Frozen):
     log_level: str  # "debug" | "info" | "warning" | "error"
     notify: tuple[str, ...] = ()  # program + arguments run on every transition; () = none
     notify_timeout: float = 10.0
+    startup_delay: float = 0.0  # seconds after start during which instances stay BACKUP
 
 
 class MqttConfig(_Frozen):
@@ -106,6 +107,46 @@ class VirtualRule(_Frozen):
     priority: int | None  # None: the kernel picks one
 
 
+class TrackRef(_Frozen):
+    """One tracked object of an instance, by name. `weight` None: for an interface, FAULT
+    while it is down; for a script or file, the weight configured with it."""
+
+    name: str
+    weight: int | None = None
+
+
+class ScriptConfig(_Frozen):
+    """`[scripts.NAME]`: a check program and how its results count (vrrpd.tracking)."""
+
+    name: str
+    command: tuple[str, ...]  # absolute program path, then arguments
+    interval: float  # seconds from one run's start to the next
+    timeout: float  # seconds before the run's process group is killed (counts as a failure)
+    weight: int  # -253..253; 0 = FAULT while failing
+    rise: int  # consecutive successes to count as up
+    fall: int  # consecutive failures to count as down
+
+
+class TrackFileConfig(_Frozen):
+    """`[track_files.NAME]`: a file holding one integer, multiplied by `weight`."""
+
+    name: str
+    file: str  # absolute path; missing or unreadable counts as 0
+    weight: int  # -254..254; 0 = FAULT while the value is not 0
+
+
+class SyncGroupConfig(_Frozen):
+    """`[sync_groups.NAME]`: instances that are MASTER, BACKUP or FAULT together."""
+
+    name: str
+    instances: tuple[str, ...]  # at least two, each in no other group
+    notify: tuple[str, ...] = ()
+    notify_master: tuple[str, ...] = ()
+    notify_backup: tuple[str, ...] = ()
+    notify_fault: tuple[str, ...] = ()
+    notify_timeout: float = 10.0
+
+
 class InstanceConfig(_Frozen):
     """One VRRP instance, as configured (times in seconds, addresses parsed)."""
 
@@ -136,6 +177,10 @@ class InstanceConfig(_Frozen):
     notify_backup: tuple[str, ...] = ()
     notify_fault: tuple[str, ...] = ()
     notify_timeout: float = 10.0
+    split_brain_after: int = 3  # intervals of split-brain evidence (vrrpd.split_brain); 0 = off
+    track_interface: tuple[TrackRef, ...] = ()  # vrrpd.tracking: link state counts
+    track_script: tuple[TrackRef, ...] = ()
+    track_file: tuple[TrackRef, ...] = ()
 
     @property
     def family(self) -> int:
@@ -170,6 +215,9 @@ class Config(_Frozen):
     mqtt: MqttConfig | None  # None: no [mqtt] section, no MQTT
     instances: tuple[InstanceConfig, ...]  # in file order
     metrics: MetricsConfig | None = None  # None: no [metrics] section, no metrics
+    scripts: tuple[ScriptConfig, ...] = ()  # in file order
+    track_files: tuple[TrackFileConfig, ...] = ()
+    sync_groups: tuple[SyncGroupConfig, ...] = ()
 
     def instance(self, name: str) -> InstanceConfig:
         """The instance called `name`; KeyError if there is none."""
@@ -177,3 +225,7 @@ class Config(_Frozen):
             if instance.name == name:
                 return instance
         raise KeyError(name)
+
+    def sync_group_of(self, instance: str) -> SyncGroupConfig | None:
+        """The sync group `instance` belongs to, if any (an instance is in one at most)."""
+        return next((g for g in self.sync_groups if instance in g.instances), None)

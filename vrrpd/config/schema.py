@@ -25,6 +25,7 @@ class RawGlobal(_Table):
     log_level: str = "info"
     notify: tuple[str, ...] = ()  # run on every transition of every instance
     notify_timeout: float = 10.0
+    startup_delay: float = 0.0  # seconds after start during which no instance takes over
 
 
 class RawMqtt(_Table):
@@ -91,6 +92,14 @@ class RawAuthentication(_Table):
     password: str | None = None
 
 
+class RawTrackRef(_Table):
+    """The table form of a `track_interface` / `track_script` / `track_file` entry:
+    `{ name = "chk_nginx", weight = -30 }` (weight absent: the string form's meaning)."""
+
+    name: str
+    weight: int | None = None
+
+
 class RawInstance(_Table):
     interface: str
     virtual_router_id: int
@@ -113,6 +122,39 @@ class RawInstance(_Table):
     fallback_routes: bool = False
     fallback_metric: int = 100
     notify: tuple[str, ...] = ()  # program and arguments, run on every transition
+    notify_master: tuple[str, ...] = ()
+    notify_backup: tuple[str, ...] = ()
+    notify_fault: tuple[str, ...] = ()
+    notify_timeout: float = 10.0
+    split_brain_after: int = 3  # advert intervals of evidence before a split-brain event; 0 = off
+    track_interface: tuple[str | RawTrackRef, ...] = ()  # vrrpd.config.tracking
+    track_script: tuple[str | RawTrackRef, ...] = ()
+    track_file: tuple[str | RawTrackRef, ...] = ()
+
+
+class RawScript(_Table):
+    """`[scripts.NAME]`, keepalived's vrrp_script: a check run every `interval` seconds."""
+
+    command: tuple[str, ...]  # program (absolute path) and arguments; no shell
+    interval: float = 1.0
+    timeout: float | None = None  # None: the interval
+    weight: int = 0  # 0: FAULT while failing
+    rise: int = 1
+    fall: int = 1
+
+
+class RawTrackFile(_Table):
+    """`[track_files.NAME]`, keepalived's track_file: a file holding one integer."""
+
+    file: str
+    weight: int = 1  # 0: FAULT while the value is not 0
+
+
+class RawSyncGroup(_Table):
+    """`[sync_groups.NAME]`, keepalived's vrrp_sync_group: instances that share one state."""
+
+    instances: tuple[str, ...]
+    notify: tuple[str, ...] = ()  # program and arguments; GROUP NEW OLD appended
     notify_master: tuple[str, ...] = ()
     notify_backup: tuple[str, ...] = ()
     notify_fault: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from vrrpd.config.model import GlobalConfig, MqttConfig
 from vrrpd.config.schema import RawGlobal, RawMqtt
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+MAX_STARTUP_DELAY = 3600.0
 MAX_SOCKET_PATH = 107  # sun_path is 108 bytes including the terminating NUL
 _TOPIC_FORBIDDEN = ("+", "#", "\0")  # MQTT wildcards and NUL may not appear in topic names
 
@@ -41,6 +42,13 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         )
     check_command(raw.notify, "global.notify", problems)
     check_timeout(raw.notify_timeout, "global.notify_timeout", problems)
+    if not 0 <= raw.startup_delay <= MAX_STARTUP_DELAY:  # also false for nan
+        problems.append(
+            ConfigProblem(
+                "global.startup_delay",
+                f"must be 0 to {MAX_STARTUP_DELAY:g} seconds, got {raw.startup_delay}",
+            )
+        )
     if len(problems) > already:
         return None
     return GlobalConfig(
@@ -49,6 +57,7 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         log_level=raw.log_level,
         notify=raw.notify,
         notify_timeout=raw.notify_timeout,
+        startup_delay=raw.startup_delay,
     )
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
+from typing import TYPE_CHECKING
 
 from vrrpd.protocol.packet import Advert
+
+if TYPE_CHECKING:  # actions imports Timer from here: a run-time import would be circular
+    from vrrpd.protocol.actions import State
 
 
 class Timer(enum.StrEnum):
@@ -59,6 +63,24 @@ class InterfaceUp:
     """The fault cleared: leave FAULT as a fresh start would."""
 
 
+@dataclass(frozen=True, slots=True)
+class SyncGroupState:
+    """The instance's sync group moved to `state` (MASTER, BACKUP or FAULT) because another
+    member did; `reason` says which member and why. Members share one state (keepalived's
+    vrrp_sync_group): FAULT stops the instance like InterfaceDown, BACKUP makes it a backup that
+    does not take over on its own, MASTER makes it master as a Master_Down_Timer expiry would."""
+
+    state: State
+    reason: str
+
+
 Event = (
-    Startup | Shutdown | AdvertReceived | TimerFired | PriorityChanged | InterfaceDown | InterfaceUp
+    Startup
+    | Shutdown
+    | AdvertReceived
+    | TimerFired
+    | PriorityChanged
+    | InterfaceDown
+    | InterfaceUp
+    | SyncGroupState
 )

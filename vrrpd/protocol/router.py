@@ -37,6 +37,13 @@ Faults and drops. InterfaceDown works from any state but FAULT (from INIT too, s
 start shows as FAULT); in FAULT, Startup waits for InterfaceUp, which starts afresh. Adverts in
 INIT/FAULT, and adverts the Router cannot act on, return [AdvertDropped(reason)] for the
 driver's per-reason counters; an outranked advert on a master is not a drop (it is answered).
+A sync group's FAULT is a second fault source: FAULT ends when both have cleared
+(router_holds).
+
+Sync groups (SyncGroupState) and the start-up hold (`startup_delay`): see router_holds. A
+group's MASTER makes a backup master as a Master_Down_Timer expiry would; its BACKUP makes a
+master leave as on hearing a higher priority (following no one yet) and holds the member; its
+FAULT acts as InterfaceDown. The address owner waits out the start-up hold as a backup.
 
 Everything else follows RFC 5798 §6.4 (v2 timing per RFC 3768): an equal-priority advert is
 accepted by a backup whatever its source, the primary-address tie-break only settles two
@@ -44,8 +51,6 @@ masters, priority 0 makes a backup wait only Skew_Time and a master answer at on
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from vrrpd.protocol.actions import (
     Action,
@@ -67,16 +72,17 @@ from vrrpd.protocol.events import (
     PriorityChanged,
     Shutdown,
     Startup,
+    SyncGroupState,
     Timer,
     TimerFired,
 )
 from vrrpd.protocol.packet import Advert
 from vrrpd.protocol.router_params import IPAddress, RouterParams
-from vrrpd.protocol.router_timers import TIMER_TOLERANCE, TimerBook
+from vrrpd.protocol.router_timers import TIMER_TOLERANCE
+from vrrpd.protocol.router_view import RouterView
 from vrrpd.protocol.timing import (
     master_down_interval,
     seconds_to_v2,
-    seconds_to_wire_interval,
     skew_time,
     wire_interval_to_seconds,
 )
@@ -86,81 +92,8 @@ __all__ = ["OWNER_PRIORITY", "TIMER_TOLERANCE", "Router", "RouterParams"]
 OWNER_PRIORITY = 255
 
 
-class Router:
+class Router(RouterView):
     """One virtual router's protocol state; feed it events, run what it returns."""
-
-    def __init__(self, params: RouterParams) -> None:
-        self._params = params
-        self._priority = params.priority
-        self._state = State.INIT
-        self._master_ip: IPAddress | None = None
-        self._master_priority: int | None = None  # of the master a backup follows
-        self._master_adver_int = params.advert_int
-        self._timers = TimerBook()
-        self._since: float | None = None
-        self._transitions = 0
-        self._last_reason: str | None = None
-        self._last_heal: float | None = None
-
-    # -- read-only view for status and the driver ------------------------------------------
-
-    @property
-    def params(self) -> RouterParams:
-        return self._params
-
-    @property
-    def state(self) -> State:
-        return self._state
-
-    @property
-    def priority(self) -> int:
-        """Effective priority (base priority after tracking)."""
-        return self._priority
-
-    @property
-    def base_priority(self) -> int:
-        return self._params.priority
-
-    @property
-    def master_ip(self) -> IPAddress | None:
-        """Who is master: ours when MASTER, the followed master when BACKUP, else None."""
-        return self._master_ip
-
-    @property
-    def master_adver_int(self) -> float:
-        """Master_Adver_Interval in seconds: learnt from the master's adverts in v3."""
-        return self._master_adver_int
-
-    @property
-    def since(self) -> float | None:
-        """`now` of the last transition; None before the first."""
-        return self._since
-
-    @property
-    def transitions(self) -> int:
-        return self._transitions
-
-    @property
-    def last_reason(self) -> str | None:
-        return self._last_reason
-
-    @property
-    def timers(self) -> Mapping[Timer, float]:
-        """Deadlines of the timers currently armed (what the driver should be running)."""
-        return self._timers.view()
-
-    def advert(self, priority: int) -> Advert:
-        """The advertisement this router sends with `priority` (the driver encodes it)."""
-        if not 0 <= priority <= 255:
-            raise ValueError(f"advert priority must be 0..255, not {priority!r}")
-        params = self._params
-        return Advert(
-            version=params.version,
-            vrid=params.vrid,
-            priority=priority,
-            interval=seconds_to_wire_interval(params.advert_int, params.version),
-            addresses=params.addresses,
-        )
 
     def reconfigure(self, params: RouterParams, now: float) -> list[Action]:
         """Apply changed settings at runtime, never with a transition.
@@ -212,28 +145,41 @@ class Router:
             case TimerFired(timer=timer):
                 return self._on_timer(timer, now)
             case Startup():
+                if self._holds.startup_until is None:
+                    self._holds.startup_until = now + self._params.startup_delay
                 return self._start("startup", now) if self._state is State.INIT else []
             case InterfaceUp():
-                return self._start("fault cleared", now) if self._state is State.FAULT else []
+                self._holds.interface_fault = False
+                return self._leave_fault("fault cleared", now)
             case Shutdown():
                 return self._stop(State.INIT, "shutdown", now)
             case InterfaceDown(reason=reason):
+                self._holds.interface_fault = True
                 return self._stop(State.FAULT, reason, now)
             case PriorityChanged(priority=priority):
                 return self._on_priority(priority, now)
+            case SyncGroupState(state=state, reason=reason):
+                return self._on_sync_group(State(state), reason, now)
         raise TypeError(f"not a Router event: {event!r}")
 
     def _start(self, cause: str, now: float) -> list[Action]:
         """RFC 5798 §6.4.1: the owner goes straight to MASTER, everyone else waits as BACKUP."""
         self._master_adver_int = self._params.advert_int
-        if self._priority == OWNER_PRIORITY:
+        if self._priority == OWNER_PRIORITY and self._holds.may_take_over(now):
             return self._become_master(f"{cause}: address owner (priority 255)", now)
         actions: list[Action] = [self._transition(State.BACKUP, cause, now)]
-        actions.append(self._timers.arm(Timer.MASTER_DOWN, now + self._master_down_interval()))
+        actions.append(self._arm_master_down(now + self._master_down_interval()))
         return actions
+
+    def _leave_fault(self, cause: str, now: float) -> list[Action]:
+        """Start afresh once no fault source is left."""
+        if self._state is not State.FAULT or self._holds.faulted:
+            return []
+        return self._start(cause, now)
 
     def _stop(self, new: State, reason: str, now: float) -> list[Action]:
         """Shutdown (to INIT) or fault (to FAULT): a master resigns with priority 0 first."""
+        self._holds.group_backup = False
         if self._state is new:
             return []
         was_master = self._state is State.MASTER
@@ -292,9 +238,13 @@ class Router:
             self._master_ip = None
             self._master_priority = None
             skew = skew_time(self._priority, self._master_adver_int, self._params.version)
-            return [self._timers.arm(Timer.MASTER_DOWN, now + skew)]
-        if not self._params.preempt or advert.priority >= self._priority:
-            # an equal or better master: a pending preempt is void (never armed with preempt off)
+            return [self._arm_master_down(now + skew)]
+        if (
+            not self._params.preempt
+            or advert.priority >= self._priority
+            or not self._holds.may_take_over(now)
+        ):
+            # an equal or better master, or we may not take over: a pending preempt is void
             return [*self._timers.cancel(Timer.PREEMPT), self._follow(src, advert, now)]
         if self._follows_a_better_master_than(src):
             return []  # RFC discard: our master outranks the sender and will make it back off
@@ -341,7 +291,10 @@ class Router:
             self._master_adver_int = wire_interval_to_seconds(advert.interval, 3)
         self._master_ip = src
         self._master_priority = advert.priority
-        return self._timers.arm(Timer.MASTER_DOWN, now + self._master_down_interval())
+        return self._arm_master_down(now + self._master_down_interval())
+
+    def _arm_master_down(self, deadline: float) -> SetTimer:
+        return self._timers.arm(Timer.MASTER_DOWN, self._holds.master_down_at(deadline))
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -355,6 +308,8 @@ class Router:
                 self._timers.arm(Timer.ADVER, now + self._params.advert_int),
             ]
         if timer is Timer.MASTER_DOWN:
+            if not self._holds.may_take_over(now):  # the sync group holds us: keep waiting
+                return [self._arm_master_down(now + self._master_down_interval())]
             return self._become_master("master down timer", now)
         return self._preempt_after_delay(now)
 
@@ -367,6 +322,40 @@ class Router:
             f"preempt after {delay:g} s delay: lower priority {followed} from {self._master_ip}"
         )
         return self._become_master(reason, now)
+
+    # -- sync groups -------------------------------------------------------------------------
+
+    def _on_sync_group(self, state: State, reason: str, now: float) -> list[Action]:
+        """The group's state, pulled onto this member (module docstring)."""
+        holds = self._holds
+        if state is State.FAULT:
+            holds.group_fault = True
+            return self._stop(State.FAULT, reason, now)
+        if state is State.INIT:
+            raise ValueError("a sync group is MASTER, BACKUP or FAULT, not INIT")
+        holds.group_fault = False
+        if self._state is State.FAULT:
+            if holds.interface_fault:
+                return []
+            if state is State.MASTER and holds.may_take_over(now):
+                return self._become_master(reason, now)
+            return self._start(reason, now)
+        if self._state is State.INIT:
+            return []
+        if state is State.MASTER:
+            holds.group_backup = False
+            if self._state is State.MASTER or not holds.may_take_over(now):
+                return []
+            return self._become_master(reason, now)
+        holds.group_backup = True
+        if self._state is State.BACKUP:
+            return self._timers.cancel(Timer.PREEMPT)
+        actions: list[Action] = [self._transition(State.BACKUP, reason, now), RemoveVips()]
+        actions += self._timers.cancel_all()
+        self._master_ip = None
+        self._master_priority = None
+        actions.append(self._arm_master_down(now + self._master_down_interval()))
+        return actions
 
     # -- transitions -------------------------------------------------------------------------
 

@@ -28,7 +28,9 @@ class RouterParams:
     `priority` is the base (configured) priority, 255 meaning address owner. `advert_int` is in
     seconds: multiples of 0.01 in 0.01..40.95 for v3, whole seconds 1..255 for v2. `addresses`
     are the VIPs (no prefix) carried in adverts; `primary_ip` is our own source address, used in
-    the equal-priority tie-break between two masters.
+    the equal-priority tie-break between two masters. `startup_delay` (seconds, from the first
+    Startup) keeps the router a backup that never takes over, so a freshly booted node hears the
+    current master before it decides anything (keepalived's vrrp_startup_delay).
     """
 
     name: str
@@ -40,6 +42,7 @@ class RouterParams:
     primary_ip: IPAddress
     preempt: bool = True
     preempt_delay: float = 0.0
+    startup_delay: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -57,11 +60,14 @@ class RouterParams:
         self._check_addresses()
         if not isinstance(self.preempt, bool):
             raise ValueError(f"{self.name}: preempt must be a bool, not {self.preempt!r}")
-        delay = self.preempt_delay
+        self._check_seconds("preempt_delay", self.preempt_delay)
+        self._check_seconds("startup_delay", self.startup_delay)
+
+    def _check_seconds(self, key: str, delay: object) -> None:
         if not isinstance(delay, int | float) or isinstance(delay, bool):
-            raise ValueError(f"{self.name}: preempt_delay must be seconds, not {delay!r}")
+            raise ValueError(f"{self.name}: {key} must be seconds, not {delay!r}")
         if not math.isfinite(delay) or delay < 0:
-            raise ValueError(f"{self.name}: preempt_delay must be >= 0 and finite, not {delay!r}")
+            raise ValueError(f"{self.name}: {key} must be >= 0 and finite, not {delay!r}")
 
     def _check_addresses(self) -> None:
         if not isinstance(self.primary_ip, IPv4Address | IPv6Address):

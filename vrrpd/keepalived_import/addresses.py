@@ -1,0 +1,137 @@
+"""keepalived `virtual_ipaddress` and `unicast_peer` entries.
+
+A VIP keeps its address (with prefix length) and its label; `dev`, `brd`, `scope` and the
+flags are noted as dropped. What vrrpd cannot hold is left out, each noted: a VIP on another
+interface than the instance's, a second address family, a repeated address (its label goes to
+the first one if that has none), a label Linux would refuse.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from vrrpd.keepalived_import.notes import Notes, Table
+from vrrpd.keepalived_import.parser import Node
+
+VIP_OPTIONS_WITH_VALUE = ("brd", "broadcast", "scope", "preferred_lft", "valid_lft", "metric")
+VIP_FLAGS = ("no_track", "home", "nodad", "noprefixroute", "autojoin", "mngtmpaddr", "-")
+LABEL_MAX = 15
+
+
+@dataclass
+class Vip:
+    """One virtual_ipaddress entry: what vrrpd keeps of it, and where it was written."""
+
+    address: Any  # IPv4Interface | IPv6Interface
+    node: Node
+    label: str | None = None
+    dev: str | None = None
+
+
+def read_vip(entry: Node, notes: Notes) -> Vip | None:
+    """`ADDR[/PLEN] [dev IF] [brd X] [scope S] [label L] [flags...]`: address and label kept."""
+    words = entry.words()
+    try:
+        address = ipaddress.ip_interface(words[0])
+    except ValueError:
+        notes.drop(entry, f"{words[0]!r} is not an address", keyword="virtual_ipaddress")
+        return None
+    vip = Vip(address, entry)
+    dropped: list[str] = []
+    index = 1
+    while index < len(words):
+        word = words[index]
+        value = words[index + 1] if index + 1 < len(words) else ""
+        if word in ("label", "dev"):
+            setattr(vip, word, value)
+            index += 1
+        elif word in VIP_OPTIONS_WITH_VALUE:
+            dropped.append(f"{word} {value}")
+            index += 1
+        elif word in VIP_FLAGS:
+            dropped.append(word)
+        else:
+            notes.drop(entry, f"unknown option {word!r} for {address}", keyword="virtual_ipaddress")
+            return None
+        index += 1
+    if dropped:
+        notes.drop(
+            entry,
+            f"{', '.join(dropped)} of {address}: vrrpd keeps address and label",
+            keyword="virtual_ipaddress",
+        )
+    return vip
+
+
+def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
+    """The VIPs vrrpd can hold: on the instance's interface, one family, no repeats."""
+    kept: list[Vip] = []
+    for vip in vips:
+        address, entry = vip.address, vip.node
+        if vip.dev is not None and vip.dev != interface:
+            notes.drop(
+                entry,
+                f"{address} is on dev {vip.dev}: vrrpd puts VIPs on the "
+                f"instance's interface {interface}; use an instance on "
+                f"{vip.dev} for it",
+                keyword="virtual_ipaddress",
+            )
+            continue
+        if vip.label is not None and not _label_ok(vip.label, address, interface):
+            notes.drop(
+                entry,
+                f"label {vip.label!r} of {address}: Linux labels are IPv4-only, "
+                f"'{interface}:NAME', at most {LABEL_MAX} bytes",
+                keyword="label",
+            )
+            vip.label = None
+        same = next((other for other in kept if other.address.ip == address.ip), None)
+        if same is not None:
+            notes.drop(
+                entry,
+                f"{address.ip} is already listed at line {same.node.line}",
+                keyword="virtual_ipaddress",
+            )
+            same.label = same.label or vip.label
+            continue
+        if kept and kept[0].address.version != address.version:
+            notes.drop(
+                entry,
+                f"{address} is IPv{address.version}, the instance's first VIP is "
+                f"IPv{kept[0].address.version}: one family per vrrpd instance",
+                keyword="virtual_ipaddress",
+            )
+            continue
+        kept.append(vip)
+    return kept
+
+
+def _label_ok(label: str, address: Any, interface: str) -> bool:
+    prefix = f"{interface}:"
+    return (
+        address.version == 4
+        and label.startswith(prefix)
+        and label != prefix
+        and len(label.encode()) <= LABEL_MAX
+    )
+
+
+def read_peers(node: Node, table: Table, notes: Notes) -> None:
+    peers = table.setdefault("unicast_peer", [])
+    for entry in node.children or []:
+        words = entry.words()
+        try:
+            peer = str(ipaddress.ip_address(words[0]))
+        except ValueError:
+            notes.drop(entry, f"{words[0]!r} is not an IP address", keyword="unicast_peer")
+            continue
+        if len(words) > 1:
+            notes.drop(
+                entry,
+                f"{' '.join(words[1:])} of peer {peer}: vrrpd checks TTL 255 for every peer",
+                keyword="unicast_peer",
+            )
+        if peer not in peers:
+            peers.append(peer)
