@@ -36,6 +36,10 @@ NETLINK_TIMEOUT = 5.0
 # be woken that much early; a firing more than TIMER_TOLERANCE early is re-armed by the Router
 # for the same deadline, and that short wait has next to no slack.
 EPOLL_SLACK = 0.001
+# On becoming master the first advert waits until the VIPs are up and announced (bounded):
+# a preempted master that hears it releases the VIP at once, and clients must already be
+# on our MAC by then, or their packets land on a host that just dropped the address.
+ADVERT_HOLD_MAX = 0.02
 EGRESS_TIMEOUT = 10.0  # one pass over an instance's routes and rules
 HOOK_GRACE_AT_STOP = 5.0  # queued hooks (the last transition's) may finish at a clean stop
 
@@ -81,6 +85,7 @@ class InstanceRunner:
         self._timers: dict[Timer, asyncio.TimerHandle] = {}
         self._work: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._worker = self._loop.create_task(self._vip_worker(), name=f"vips-{cfg.name}")
+        self._held_advert: tuple[int, asyncio.TimerHandle] | None = None
         self._advert_cache: dict[int, list[tuple[bytes, Any]]] = {}
         self._log = log.get().bind(instance=cfg.name)
         self.since_wall: float | None = None
@@ -144,15 +149,22 @@ class InstanceRunner:
 
     # -- actions out ----------------------------------------------------------
     def apply(self, actions: list[Any]) -> None:
+        becoming_master = any(isinstance(a, act.StateChanged) and a.new is act.State.MASTER
+                              for a in actions)
+        adding = False
         for a in actions:
             if isinstance(a, act.SendAdvert):
-                self._send_advert(a.priority)
+                if becoming_master and a.priority > 0:
+                    self._hold_advert(a.priority)
+                else:
+                    self._send_advert(a.priority)
             elif isinstance(a, act.SetTimer):
                 self._set_timer(a.timer, a.deadline)
             elif isinstance(a, act.StateChanged):
                 self._transition(a)
             elif isinstance(a, act.AddVips):
                 self._work.put_nowait(("add", None))
+                adding = True
             elif isinstance(a, act.RemoveVips):
                 self.garp.stop()  # never announce a VIP we are giving up
                 self._work.put_nowait(("remove", None))
@@ -162,9 +174,29 @@ class InstanceRunner:
                 self.counters.drop(a.reason)
             else:  # pragma: no cover - a new action type must be handled here
                 self._log.error("unhandled action", action=repr(a))
+        if self._held_advert is not None:
+            self._work.put_nowait(("advert", None))  # right after this batch's VIPs and GARP
+        if adding:
+            self._work.put_nowait(("egress-install", None))  # routes need the VIPs first
         for job in self._hook_jobs:  # after this batch's VIP work, in transition order
             self._work.put_nowait(("hooks", job))
         self._hook_jobs.clear()
+
+    def _hold_advert(self, priority: int) -> None:
+        if self._held_advert is not None:
+            self._held_advert[1].cancel()
+        handle = self._loop.call_later(ADVERT_HOLD_MAX, self._release_advert)
+        self._held_advert = (priority, handle)
+
+    def _release_advert(self) -> None:
+        """Send the held first advert (VIPs announced, or ADVERT_HOLD_MAX passed)."""
+        if self._held_advert is None:
+            return
+        priority, handle = self._held_advert
+        self._held_advert = None
+        handle.cancel()
+        if self.router.state is act.State.MASTER:
+            self._send_advert(priority)
 
     def _encoded(self, priority: int) -> list[tuple[bytes, Any]]:
         cached = self._advert_cache.get(priority)
@@ -202,6 +234,9 @@ class InstanceRunner:
         self.feed(TimerFired(timer))
 
     def _cancel_timers(self) -> None:
+        if self._held_advert is not None:
+            self._held_advert[1].cancel()
+            self._held_advert = None
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -227,7 +262,8 @@ class InstanceRunner:
             try:
                 if op == "add":
                     await self._add_vips()
-                    await self._egress("install")
+                elif op == "advert":
+                    self._release_advert()
                 elif op == "remove":
                     await self._egress("remove")
                     await self._remove_vips()
