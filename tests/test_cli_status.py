@@ -63,7 +63,7 @@ def test_status_without_daemon_is_one_line_exit_1(tmp_path):
 def test_status_does_not_import_scapy_or_pyroute2(tmp_path):
     code = ("import sys; from vrrpd.cli import main; "
             f"main(['status', '--socket', {str(tmp_path / 'x.sock')!r}]); "
-            "bad = [m for m in ('scapy', 'pyroute2') if m in sys.modules]; "
+            "bad = [m for m in ('scapy', 'pyroute2', 'asyncio') if m in sys.modules]; "
             "sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=30)
     assert proc.returncode == 0

@@ -9,7 +9,8 @@ import stat
 
 import pytest
 
-from vrrpd.control import ControlError, ControlServer, request, resolve_socket
+from vrrpd.control import ControlError, request, resolve_socket
+from vrrpd.control_server import ControlServer
 
 
 def _serve(path: str, status: dict) -> tuple[asyncio.AbstractEventLoop, ControlServer]:

@@ -21,7 +21,8 @@ import msgspec
 
 from vrrpd import __version__, log
 from vrrpd.config import Config, ConfigError, load_config
-from vrrpd.control import ControlError, ControlServer
+from vrrpd.control import ControlError
+from vrrpd.control_server import ControlServer
 from vrrpd.instance import HOOK_GRACE_AT_STOP, InstanceRunner
 from vrrpd.io import errors as io_errors
 from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
