@@ -82,8 +82,8 @@ class LinkRemoved:
 NetlinkEvent = AddressAdded | AddressRemoved | LinkChanged | LinkRemoved
 
 
-class Netlink:
-    """Async context manager over one AsyncIPRoute socket.
+class IPRouteSession:
+    """Async context manager over one AsyncIPRoute socket (shared by Netlink and RouteTable).
 
     `netns` names a namespace under /run/netns to work in instead of the current one
     (like keepalived's net_namespace); it is never created implicitly.
@@ -93,7 +93,7 @@ class Netlink:
         self._netns = netns
         self._ipr: AsyncIPRoute | None = None
 
-    async def __aenter__(self) -> Netlink:
+    async def __aenter__(self):
         self._ipr = self._open()
         return self
 
@@ -110,8 +110,13 @@ class Netlink:
     @property
     def _route(self) -> AsyncIPRoute:
         if self._ipr is None:
-            raise RuntimeError("use Netlink as `async with Netlink() as nl:`")
+            name = type(self).__name__
+            raise RuntimeError(f"use {name} as `async with {name}() as session:`")
         return self._ipr
+
+
+class Netlink(IPRouteSession):
+    """Links, addresses and VIPs, plus the watch() event stream."""
 
     async def link(self, ifname: str) -> LinkInfo:
         _check_ifname(ifname)

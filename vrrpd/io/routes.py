@@ -18,7 +18,6 @@ import socket
 from collections.abc import AsyncIterator
 from ipaddress import ip_address, ip_network
 
-from pyroute2 import AsyncIPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.rtnl import (
     RTMGRP_IPV4_IFADDR,
@@ -32,6 +31,7 @@ from pyroute2.netlink.rtnl import (
 from pyroute2.netlink.rtnl.ifinfmsg import IFF_RUNNING, IFF_UP
 
 from vrrpd.io.errors import InterfaceMissing, NeedPrivilege, NetlinkFailure
+from vrrpd.io.netlink import IPRouteSession
 from vrrpd.io.route_types import (
     DEFAULT_METRIC,
     RT_TABLE_MAIN,
@@ -79,33 +79,8 @@ _WATCH_GROUPS = (
 _PRIVILEGE = (errno.EPERM, errno.EACCES)
 
 
-class RouteTable:
-    """Async context manager over one AsyncIPRoute socket for routes and rules.
-
-    `netns` names a namespace under /run/netns to work in (never created implicitly).
-    """
-
-    def __init__(self, *, netns: str | None = None) -> None:
-        self._netns = netns
-        self._ipr: AsyncIPRoute | None = None
-
-    async def __aenter__(self) -> RouteTable:
-        self._ipr = self._open()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self._ipr is not None:
-            self._ipr.close()
-            self._ipr = None
-
-    def _open(self) -> AsyncIPRoute:
-        return AsyncIPRoute(netns=self._netns, flags=0)
-
-    @property
-    def _route(self) -> AsyncIPRoute:
-        if self._ipr is None:
-            raise RuntimeError("use RouteTable as `async with RouteTable() as rt:`")
-        return self._ipr
+class RouteTable(IPRouteSession):
+    """Routes and rules over one AsyncIPRoute socket (see IPRouteSession)."""
 
     # -- routes --------------------------------------------------------------------------
     async def ensure_route(self, route: Route) -> bool:
