@@ -13,8 +13,6 @@ import signal
 import socket
 import sys
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -31,48 +29,18 @@ from vrrpd.io.rawsock import VrrpSocket
 from vrrpd.io.routes import RouteTable
 from vrrpd.metrics_export import MetricsExporter
 from vrrpd.privileges import missing_capabilities
-from vrrpd.protocol.packet import PacketError, check_auth, decode
+from vrrpd.receive import Listener
 from vrrpd.sdnotify import Notifier
 from vrrpd.split_brain_watch import SplitBrainWatches
 from vrrpd.sync_group import SyncGroups
 from vrrpd.track_monitor import TrackMonitor
 
 STOP_TIMEOUT = 10.0
-RECV_BATCH = 64
-LOG_EVERY = 10.0
 ADDRESS_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
 
 
 class StartupError(Exception):
     """A problem the user can fix; shown as one line, exit 1."""
-
-
-@dataclass
-class Listener:
-    """One raw socket per (interface, family) shared by the instances on it."""
-
-    sock: Any
-    ifindex: int
-    family: int
-    by_vrid: dict[int, InstanceRunner] = field(default_factory=dict)
-    own: set[Any] = field(default_factory=set)
-    dropped: Counter[str] = field(default_factory=Counter)
-
-
-class _LogLimiter:
-    """At most one log line per key every LOG_EVERY seconds; counts what it held back."""
-
-    def __init__(self) -> None:
-        self._last: dict[tuple[str, str], float] = {}
-        self._held: Counter[tuple[str, str]] = Counter()
-
-    def __call__(self, key: tuple[str, str], emit: Any, **fields: Any) -> None:
-        now = time.monotonic()
-        if now - self._last.get(key, -LOG_EVERY) < LOG_EVERY:
-            self._held[key] += 1
-            return
-        self._last[key] = now
-        emit("dropped invalid packet", suppressed=self._held.pop(key, 0), **fields)
 
 
 def _tunable_only(old: Any, new: Any) -> bool:
@@ -95,7 +63,6 @@ class Daemon:
         self.senders: dict[int, FrameSender] = {}
         self.link_up: dict[int, bool] = {}
         self._log = log.get()
-        self._limit = _LogLimiter()
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -256,7 +223,7 @@ class Daemon:
             sock = VrrpSocket(cfg.interface, link.index, ADDRESS_FAMILY[cfg.family],
                               join_multicast=True)
             lst = self.listeners[key] = Listener(sock, link.index, cfg.family)
-            asyncio.get_running_loop().add_reader(sock.fileno(), self._on_readable, lst)
+            asyncio.get_running_loop().add_reader(sock.fileno(), lst.on_readable)
         return lst
 
     def _startup_delay_left(self) -> float:
@@ -344,49 +311,6 @@ class Daemon:
         while True:
             self.notifier.watchdog()
             await asyncio.sleep(interval)
-
-    # -- receive path ------------------------------------------------------------------
-    def _on_readable(self, lst: Listener) -> None:
-        for _ in range(RECV_BATCH):
-            try:
-                pkt = lst.sock.recv()
-            except OSError as exc:
-                self._log.warning("receive failed", error=str(exc))
-                return
-            if pkt is None:
-                return
-            self._dispatch(lst, pkt)
-
-    def _dispatch(self, lst: Listener, pkt: Any) -> None:
-        if pkt.src in lst.own:
-            return  # our own advert (looped back or another instance of ours)
-        data = pkt.payload
-        runner = lst.by_vrid.get(data[1]) if len(data) > 1 else None
-        if runner is None:
-            lst.dropped["unknown_vrid"] += 1
-            return
-        reason = None
-        if pkt.ttl != 255:
-            reason = "bad_ttl"
-        elif not runner.accepts_source(pkt.src):
-            reason = "unknown_peer"
-        if reason is None:
-            try:
-                advert = decode(data, pkt.src, pkt.dst)
-                if advert.version != runner.cfg.version:
-                    reason = "version_mismatch"
-                elif advert.version == 2:
-                    check_auth(advert, runner.cfg.auth_type, runner.cfg.auth_password)
-            except PacketError as exc:
-                reason = exc.reason.value
-        if reason is not None:
-            runner.counters.drop(reason)
-            self._limit((runner.name, reason), self._log.warning, instance=runner.name,
-                        reason=reason, src=str(pkt.src))
-            return
-        runner.advert_received(pkt.src, advert)
-        if runner.split_brain is not None:
-            runner.split_brain.advert(pkt.src, advert)
 
     # -- netlink -------------------------------------------------------------------------
     async def _watch_netlink(self) -> None:
