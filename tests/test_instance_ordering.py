@@ -96,3 +96,48 @@ def test_a_router_that_lost_mastership_meanwhile_sends_no_held_advert():
     calls = asyncio.run(asyncio.wait_for(scenario(), 5))
     assert "advert prio=255" not in calls
     assert "advert prio=0" in calls
+
+
+def _new_master_advert():
+    from vrrpd.protocol.packet import Advert
+
+    return Advert(version=3, vrid=51, priority=100, interval=100,
+                  addresses=(ip_address("192.0.2.100"),))
+
+
+def test_clean_stop_keeps_the_vip_until_the_new_master_speaks():
+    async def scenario():
+        world = World()
+        runner = _runner(world)
+        runner.start()
+        await asyncio.sleep(0.05)
+        world.calls.clear()
+        stopping = asyncio.create_task(runner.stop())
+        await asyncio.sleep(0.3)
+        before = list(world.calls)  # priority 0 sent, VIP still held
+        runner.advert_received(ip_address("192.0.2.12"), _new_master_advert())
+        await asyncio.wait_for(stopping, 2)
+        await runner.close()
+        return before, world.calls
+
+    before, after = asyncio.run(asyncio.wait_for(scenario(), 5))
+    assert before == ["advert prio=0"]
+    assert after == ["advert prio=0", "remove_vip"]
+
+
+def test_clean_stop_without_a_backup_releases_after_the_bound():
+    async def scenario():
+        world = World()
+        runner = _runner(world)  # advert_int 1.0: waits at most 1.2 s
+        runner.start()
+        await asyncio.sleep(0.05)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await runner.stop()
+        waited = loop.time() - t0
+        await runner.close()
+        return waited, world.calls
+
+    waited, calls = asyncio.run(asyncio.wait_for(scenario(), 5))
+    assert 1.1 < waited < 2.0
+    assert calls[-1] == "remove_vip"

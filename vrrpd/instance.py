@@ -40,6 +40,11 @@ EPOLL_SLACK = 0.001
 # a preempted master that hears it releases the VIP at once, and clients must already be
 # on our MAC by then, or their packets land on a host that just dropped the address.
 ADVERT_HOLD_MAX = 0.02
+# A master stopping cleanly keeps serving its VIPs after the priority-0 advert until the new
+# master's first advert arrives (it follows that master's GARP, see ADVERT_HOLD_MAX), at
+# most HANDOVER_MAX_S (or one advert interval + 0.2 s, a backup's longest Skew_Time, if
+# shorter): clients move over without a gap instead of hitting a host that has let go.
+HANDOVER_MAX_S = 3.0
 EGRESS_TIMEOUT = 10.0  # one pass over an instance's routes and rules
 HOOK_GRACE_AT_STOP = 5.0  # queued hooks (the last transition's) may finish at a clean stop
 
@@ -86,6 +91,7 @@ class InstanceRunner:
         self._work: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._worker = self._loop.create_task(self._vip_worker(), name=f"vips-{cfg.name}")
         self._held_advert: tuple[int, asyncio.TimerHandle] | None = None
+        self._handover: asyncio.Event | None = None
         self._advert_cache: dict[int, list[tuple[bytes, Any]]] = {}
         self._log = log.get().bind(instance=cfg.name)
         self.since_wall: float | None = None
@@ -127,13 +133,18 @@ class InstanceRunner:
         self.apply(self.router.handle(event, self._loop.time()))
 
     def advert_received(self, src: Any, advert: Advert) -> None:
+        if self._handover is not None and advert.priority > 0:
+            self._handover.set()  # a new master has announced itself: let go now
         self.counters.adverts_received += 1
         if advert.checksum_form is not None:
             self.counters.checksum_forms[advert.checksum_form.value] += 1
         self.feed(AdvertReceived(src=src, advert=advert))
 
     async def stop(self) -> None:
-        """Clean stop: priority-0 advert, VIPs removed, worker drained (bounded)."""
+        """Clean stop: priority-0 advert, VIPs released once a new master took over (bounded),
+        worker drained (bounded)."""
+        if self.router.state is act.State.MASTER:
+            self._handover = asyncio.Event()
         self.feed(Shutdown())
         self._cancel_timers()
         self.garp.stop()
@@ -167,6 +178,8 @@ class InstanceRunner:
                 adding = True
             elif isinstance(a, act.RemoveVips):
                 self.garp.stop()  # never announce a VIP we are giving up
+                if self._handover is not None:
+                    self._work.put_nowait(("handover", None))
                 self._work.put_nowait(("remove", None))
             elif isinstance(a, act.SendGarp):
                 self._work.put_nowait(("garp", a.reason))
@@ -264,6 +277,8 @@ class InstanceRunner:
                     await self._add_vips()
                 elif op == "advert":
                     self._release_advert()
+                elif op == "handover":
+                    await self._await_handover()
                 elif op == "remove":
                     await self._egress("remove")
                     await self._remove_vips()
@@ -280,6 +295,17 @@ class InstanceRunner:
                     await self._readd(arg)
             except Exception as exc:  # noqa: BLE001 - the worker must survive any netlink error
                 self._log.error("vip operation failed", op=op, error=str(exc))
+
+    async def _await_handover(self) -> None:
+        if self._handover is None:
+            return
+        limit = min(HANDOVER_MAX_S, self.cfg.advert_int + 0.2)
+        try:  # advert_received sets the event while we wait
+            await asyncio.wait_for(self._handover.wait(), limit)
+        except TimeoutError:
+            self._log.info("no new master heard before releasing the VIPs", waited=limit)
+        finally:
+            self._handover = None
 
     async def _add_vips(self) -> None:
         for vip in self.cfg.vips:
