@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_interface
+from typing import Any
 
 from pyroute2 import AsyncIPRoute
 from pyroute2.netlink.exceptions import NetlinkError
@@ -115,6 +116,32 @@ class IPRouteSession:
         return self._ipr
 
 
+    async def _events(self, groups: int, what: str, event_of: Callable[[Any], Any],
+                      ready: asyncio.Event | None) -> AsyncIterator[Any]:
+        """Subscribe a socket of its own to `groups` and yield event_of(msg) until cancelled."""
+        monitor = self._open()
+        try:
+            try:
+                await monitor.bind(groups=groups)
+            except OSError as exc:
+                raise os_failure(exc, f"subscribing to {what}", self._netns) from exc
+            if ready is not None:
+                ready.set()
+            while True:
+                try:
+                    batch = [msg async for msg in monitor.get()]
+                except OSError as exc:
+                    raise os_failure(exc, f"reading {what}", self._netns) from exc
+                if not batch:  # pyroute2 hands out an empty batch only once the socket closed
+                    raise NetlinkFailure(f"reading {what}", None, "event stream closed")
+                for msg in batch:
+                    event = event_of(msg)
+                    if event is not None:
+                        yield event
+        finally:
+            monitor.close()
+
+
 class Netlink(IPRouteSession):
     """Links, addresses and VIPs, plus the watch() event stream."""
 
@@ -125,7 +152,7 @@ class Netlink(IPRouteSession):
         except NetlinkError as exc:
             raise _translate(exc, f"reading link {ifname}", ifname) from exc
         except OSError as exc:
-            raise _os_failure(exc, f"reading link {ifname}", self._netns) from exc
+            raise os_failure(exc, f"reading link {ifname}", self._netns) from exc
         return _link_info(messages[0])
 
     async def primary_address(
@@ -157,7 +184,7 @@ class Netlink(IPRouteSession):
         except NetlinkError as exc:
             raise _translate(exc, "reading addresses", ifindex) from exc
         except OSError as exc:
-            raise _os_failure(exc, "reading addresses", self._netns) from exc
+            raise os_failure(exc, "reading addresses", self._netns) from exc
 
     async def add_vip(self, ifindex: int, vip: IPInterface, label: str | None = None) -> bool:
         """Add a virtual address; False if it was already there.
@@ -179,7 +206,7 @@ class Netlink(IPRouteSession):
                 return False
             raise _translate(exc, f"adding {vip}", ifindex) from exc
         except OSError as exc:
-            raise _os_failure(exc, f"adding {vip}", self._netns) from exc
+            raise os_failure(exc, f"adding {vip}", self._netns) from exc
         return True
 
     async def remove_vip(self, ifindex: int, vip: IPInterface) -> bool:
@@ -191,7 +218,7 @@ class Netlink(IPRouteSession):
                 return False
             raise _translate(exc, f"removing {vip}", ifindex) from exc
         except OSError as exc:
-            raise _os_failure(exc, f"removing {vip}", self._netns) from exc
+            raise os_failure(exc, f"removing {vip}", self._netns) from exc
         return True
 
     @staticmethod
@@ -215,10 +242,10 @@ class Netlink(IPRouteSession):
         except NetlinkError as exc:
             raise _translate(exc, "reading addresses", None) from exc
         except OSError as exc:
-            raise _os_failure(exc, "reading addresses", self._netns) from exc
+            raise os_failure(exc, "reading addresses", self._netns) from exc
         return sorted(found)
 
-    async def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[NetlinkEvent]:
+    def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[NetlinkEvent]:
         """Yield link and address changes until cancelled.
 
         Uses its own socket bound to the link/address multicast groups; `ready` is set once
@@ -226,27 +253,7 @@ class Netlink(IPRouteSession):
         gap. Cancelling the consuming task (or aclose()) closes the socket. A kernel buffer
         overflow raises NetlinkFailure: events were lost, re-read the state and watch again.
         """
-        monitor = self._open()
-        try:
-            try:
-                await monitor.bind(groups=_WATCH_GROUPS)
-            except OSError as exc:
-                raise _os_failure(exc, "subscribing to netlink events", self._netns) from exc
-            if ready is not None:
-                ready.set()
-            while True:
-                try:
-                    batch = [msg async for msg in monitor.get()]
-                except OSError as exc:
-                    raise _os_failure(exc, "reading netlink events", self._netns) from exc
-                if not batch:  # pyroute2 hands out an empty batch only once the socket closed
-                    raise NetlinkFailure("reading netlink events", None, "event stream closed")
-                for msg in batch:
-                    event = _event_of(msg)
-                    if event is not None:
-                        yield event
-        finally:
-            monitor.close()
+        return self._events(_WATCH_GROUPS, "netlink events", _event_of, ready)
 
 
 def _check_ifname(ifname: str) -> None:
@@ -269,7 +276,8 @@ def _translate(exc: NetlinkError, what: str, interface: str | int | None) -> Exc
     return NetlinkFailure(what, exc.code, str(exc))
 
 
-def _os_failure(exc: OSError, what: str, netns: str | None) -> Exception:
+def os_failure(exc: OSError, what: str, netns: str | None) -> Exception:
+    """An OSError from a netlink socket as the typed error users see."""
     if exc.errno in _PRIVILEGE:
         return NeedPrivilege(what, "CAP_NET_ADMIN")
     if netns is not None and exc.errno == errno.ENOENT:

@@ -31,7 +31,7 @@ from pyroute2.netlink.rtnl import (
 from pyroute2.netlink.rtnl.ifinfmsg import IFF_RUNNING, IFF_UP
 
 from vrrpd.io.errors import InterfaceMissing, NeedPrivilege, NetlinkFailure
-from vrrpd.io.netlink import IPRouteSession
+from vrrpd.io.netlink import IPRouteSession, os_failure
 from vrrpd.io.route_types import (
     DEFAULT_METRIC,
     RT_TABLE_MAIN,
@@ -104,7 +104,7 @@ class RouteTable(IPRouteSession):
         except NetlinkError as exc:
             raise _translate(exc, what) from exc
         except OSError as exc:
-            raise _os_failure(exc, what, self._netns) from exc
+            raise os_failure(exc, what, self._netns) from exc
         return True
 
     async def delete_route(self, route: Route) -> bool:
@@ -121,7 +121,7 @@ class RouteTable(IPRouteSession):
                 return False
             raise _translate(exc, what) from exc
         except OSError as exc:
-            raise _os_failure(exc, what, self._netns) from exc
+            raise os_failure(exc, what, self._netns) from exc
         return True
 
     async def _route_arguments(self, route: Route) -> dict:
@@ -170,7 +170,7 @@ class RouteTable(IPRouteSession):
         except NetlinkError as exc:
             raise _translate(exc, f"looking up interface {ifname}", ifname) from exc
         except OSError as exc:
-            raise _os_failure(exc, f"looking up interface {ifname}", self._netns) from exc
+            raise os_failure(exc, f"looking up interface {ifname}", self._netns) from exc
         if not found:
             raise InterfaceMissing(ifname, "needed by a virtual route")
         return found[0]
@@ -189,7 +189,7 @@ class RouteTable(IPRouteSession):
                 return False
             raise _translate(exc, what) from exc
         except OSError as exc:
-            raise _os_failure(exc, what, self._netns) from exc
+            raise os_failure(exc, what, self._netns) from exc
         return True
 
     async def delete_rule(self, rule: Rule) -> bool:
@@ -202,35 +202,15 @@ class RouteTable(IPRouteSession):
                 return False
             raise _translate(exc, what) from exc
         except OSError as exc:
-            raise _os_failure(exc, what, self._netns) from exc
+            raise os_failure(exc, what, self._netns) from exc
         return True
 
     # -- events --------------------------------------------------------------------------
-    async def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[RouteEvent]:
+    def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[RouteEvent]:
         """Yield what may call for a repair until cancelled: our routes or any rule deleted,
         an address added, a link up. `ready` is set once subscribed. A lost event stream
         raises NetlinkFailure: re-check everything and watch again."""
-        monitor = self._open()
-        try:
-            try:
-                await monitor.bind(groups=_WATCH_GROUPS)
-            except OSError as exc:
-                raise _os_failure(exc, "subscribing to route events", self._netns) from exc
-            if ready is not None:
-                ready.set()
-            while True:
-                try:
-                    batch = [msg async for msg in monitor.get()]
-                except OSError as exc:
-                    raise _os_failure(exc, "reading route events", self._netns) from exc
-                if not batch:
-                    raise NetlinkFailure("reading route events", None, "event stream closed")
-                for msg in batch:
-                    event = _event_of(msg)
-                    if event is not None:
-                        yield event
-        finally:
-            monitor.close()
+        return self._events(_WATCH_GROUPS, "route events", _event_of, ready)
 
 
 def _scope(route: Route) -> int:
@@ -370,11 +350,3 @@ def _translate(exc: NetlinkError, what: str, interface: str | None = None) -> Ex
         errno.ENODEV: "interface not found",
     }.get(exc.code, str(exc))
     return NetlinkFailure(what, exc.code, detail)
-
-
-def _os_failure(exc: OSError, what: str, netns: str | None) -> Exception:
-    if exc.errno in _PRIVILEGE:
-        return NeedPrivilege(what, "CAP_NET_ADMIN")
-    if netns is not None and exc.errno == errno.ENOENT:
-        return NetlinkFailure(what, exc.errno, f"network namespace {netns!r} not found")
-    return NetlinkFailure(what, exc.errno, exc.strerror or str(exc))
