@@ -9,38 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import socket
 from ipaddress import ip_address
 
-
-def emit(obj: dict) -> None:
-    print(json.dumps(obj), flush=True)
+from ns_agent import collect, emit  # the same folder: sys.path[0] when run as a script
 
 
 def as_json(claim) -> dict:
     return {"address": str(claim.address), "mac": claim.mac, "kind": claim.kind}
-
-
-async def collect(sock, timeout: float, count: int) -> list[dict]:
-    loop = asyncio.get_running_loop()
-    got: list[dict] = []
-    enough = asyncio.Event()
-
-    def readable() -> None:
-        while (claim := sock.recv()) is not None:
-            got.append(as_json(claim))
-        if count and len(got) >= count:
-            enough.set()
-
-    loop.add_reader(sock.fileno(), readable)
-    try:
-        await asyncio.wait_for(enough.wait(), timeout)
-    except TimeoutError:
-        pass
-    finally:
-        loop.remove_reader(sock.fileno())
-    return got
 
 
 def cmd_open(args: argparse.Namespace) -> None:
@@ -61,7 +37,7 @@ def cmd_watch(args: argparse.Namespace) -> None:
     index = socket.if_nametoindex(args.ifname)
     with ClaimSocket(args.ifname, index, args.family) as sock:
         emit({"ready": True})
-        got = asyncio.run(collect(sock, args.timeout, args.count))
+        got = asyncio.run(collect(sock, args.timeout, args.count, as_json))
     emit({"claims": got})
 
 
@@ -80,7 +56,7 @@ def cmd_probe(args: argparse.Namespace) -> None:
             sender.send([frame])
         finally:
             sender.close()
-        got = asyncio.run(collect(sock, args.timeout, 1))
+        got = asyncio.run(collect(sock, args.timeout, 1, as_json))
     emit({"claims": got})
 
 

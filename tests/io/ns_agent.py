@@ -34,15 +34,15 @@ def received_json(item) -> dict:
     }
 
 
-async def collect(sock, timeout: float, count: int) -> list[dict]:
-    """Read from `sock` via loop.add_reader until `count` datagrams or `timeout` seconds."""
+async def collect(sock, timeout: float, count: int, to_json=received_json) -> list[dict]:
+    """Read from `sock` via loop.add_reader until `count` items or `timeout` seconds."""
     loop = asyncio.get_running_loop()
     got: list[dict] = []
     enough = asyncio.Event()
 
     def readable() -> None:
         while (item := sock.recv()) is not None:
-            got.append(received_json(item))
+            got.append(to_json(item))
         if count and len(got) >= count:
             enough.set()
 

@@ -98,14 +98,11 @@ class RouteTable(IPRouteSession):
                     proto=RTPROT_VRRPD,
                 )
             ]
-            if any(_same_route(msg, route, arguments) for msg in installed):
-                return False
-            await self._route.route("replace", **arguments)
-        except NetlinkError as exc:
-            raise _translate(exc, what) from exc
-        except OSError as exc:
-            raise os_failure(exc, what, self._netns) from exc
-        return True
+        except (NetlinkError, OSError) as exc:
+            raise self._failure(exc, what) from exc
+        if any(_same_route(msg, route, arguments) for msg in installed):
+            return False
+        return await self._request(what, self._route.route("replace", **arguments))
 
     async def delete_route(self, route: Route) -> bool:
         """Delete `route` (matched on all its attributes); False if it was not there."""
@@ -114,15 +111,8 @@ class RouteTable(IPRouteSession):
             arguments = await self._route_arguments(route)
         except InterfaceMissing:
             return False  # its interface is gone, and the kernel took the route with it
-        try:
-            await self._route.route("del", **arguments)
-        except NetlinkError as exc:
-            if exc.code == errno.ESRCH:
-                return False
-            raise _translate(exc, what) from exc
-        except OSError as exc:
-            raise os_failure(exc, what, self._netns) from exc
-        return True
+        return await self._request(what, self._route.route("del", **arguments),
+                                   absent=errno.ESRCH)
 
     async def _route_arguments(self, route: Route) -> dict:
         arguments: dict = {
@@ -181,29 +171,36 @@ class RouteTable(IPRouteSession):
         what = f"adding rule {rule}"
         try:
             existing = [m async for m in await self._route.rule("dump", family=FAMILY[rule.family])]
-            if any(_same_rule(msg, rule) for msg in existing):
-                return False
-            await self._route.rule("add", **_rule_arguments(rule))
-        except NetlinkError as exc:
-            if exc.code == errno.EEXIST:
-                return False
-            raise _translate(exc, what) from exc
-        except OSError as exc:
-            raise os_failure(exc, what, self._netns) from exc
-        return True
+        except (NetlinkError, OSError) as exc:
+            raise self._failure(exc, what) from exc
+        if any(_same_rule(msg, rule) for msg in existing):
+            return False
+        return await self._request(what, self._route.rule("add", **_rule_arguments(rule)),
+                                   absent=errno.EEXIST)
 
     async def delete_rule(self, rule: Rule) -> bool:
         """Delete the first rule matching `rule`; False if there was none."""
         what = f"removing rule {rule}"
+        return await self._request(what, self._route.rule("del", **_rule_arguments(rule)),
+                                   absent=errno.ENOENT)
+
+    async def _request(self, what: str, request, *, absent: int | None = None) -> bool:
+        """Await one change request: True when done, False when the kernel answers `absent`
+        (nothing to do: already there, or already gone); any other error is translated."""
         try:
-            await self._route.rule("del", **_rule_arguments(rule))
+            await request
         except NetlinkError as exc:
-            if exc.code == errno.ENOENT:
+            if absent is not None and exc.code == absent:
                 return False
-            raise _translate(exc, what) from exc
+            raise self._failure(exc, what) from exc
         except OSError as exc:
-            raise os_failure(exc, what, self._netns) from exc
+            raise self._failure(exc, what) from exc
         return True
+
+    def _failure(self, exc: Exception, what: str) -> Exception:
+        if isinstance(exc, NetlinkError):
+            return _translate(exc, what)
+        return os_failure(exc, what, self._netns)
 
     # -- events --------------------------------------------------------------------------
     def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[RouteEvent]:
