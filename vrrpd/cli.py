@@ -102,7 +102,7 @@ def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from vrrpd.daemon import run
+    from vrrpd.runtime.daemon import run
 
     return run(args.config, args.socket, args.log_level)
 
@@ -124,8 +124,8 @@ def _add_status_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from vrrpd.control import ControlError, request, resolve_socket
-    from vrrpd.status import render_json, render_table
+    from vrrpd.control.client import ControlError, request, resolve_socket
+    from vrrpd.control.status import render_json, render_table
 
     config_socket = None
     if args.config and not args.socket:

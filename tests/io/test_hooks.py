@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from vrrpd.counters import Counters
 from vrrpd.io.hooks import HookCommand, HookJob, HookRunner
+from vrrpd.runtime.counters import Counters
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -116,7 +116,7 @@ class TrackRef(_Frozen):
 
 
 class ScriptConfig(_Frozen):
-    """`[scripts.NAME]`: a check program and how its results count (vrrpd.tracking)."""
+    """`[scripts.NAME]`: a check program and how its results count (vrrpd.protocol.tracking)."""
 
     name: str
     command: tuple[str, ...]  # absolute program path, then arguments
@@ -177,8 +177,9 @@ class InstanceConfig(_Frozen):
     notify_backup: tuple[str, ...] = ()
     notify_fault: tuple[str, ...] = ()
     notify_timeout: float = 10.0
-    split_brain_after: int = 3  # intervals of split-brain evidence (vrrpd.split_brain); 0 = off
-    track_interface: tuple[TrackRef, ...] = ()  # vrrpd.tracking: link state counts
+    # intervals of split-brain evidence (vrrpd.protocol.split_brain); 0 = off
+    split_brain_after: int = 3
+    track_interface: tuple[TrackRef, ...] = ()  # vrrpd.protocol.tracking: link state counts
     track_script: tuple[TrackRef, ...] = ()
     track_file: tuple[TrackRef, ...] = ()
 

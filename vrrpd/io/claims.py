@@ -1,6 +1,6 @@
 """Who claims an address on the LAN: ARP and Neighbor Advertisement frames, in and out.
 
-Split-brain detection (vrrpd.split_brain) needs to see another host announce or answer for
+Split-brain detection (vrrpd.protocol.split_brain) needs to see another host announce or answer for
 one of our VIPs, which no IP socket shows. So, per interface and family, one AF_PACKET
 socket bound to one ethertype (ETH_P_ARP or ETH_P_IPV6, never ETH_P_ALL: an ETH_P_ALL tap
 would make the kernel clone every frame the router transmits) with a classic BPF filter that

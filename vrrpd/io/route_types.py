@@ -1,6 +1,6 @@
 """Routes and policy rules as vrrpd installs them, and the events that may undo them.
 
-Plain values, free of pyroute2, so that the code deciding what to install (vrrpd.egress)
+Plain values, free of pyroute2, so that the code deciding what to install (vrrpd.runtime.egress)
 and its tests do not load the netlink library; vrrpd.io.routes talks to the kernel.
 """
 

@@ -1,0 +1,116 @@
+"""Control socket: live socket refused, stale one replaced, clear errors for the client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import stat
+
+import pytest
+
+from vrrpd.control.client import ControlError, request, resolve_socket
+from vrrpd.control.server import ControlServer
+
+
+def _serve(path: str, status: dict) -> tuple[asyncio.AbstractEventLoop, ControlServer]:
+    loop = asyncio.new_event_loop()
+    server = ControlServer(path, lambda: status)
+    loop.run_until_complete(server.start())
+    return loop, server
+
+
+def _ask_in_thread(loop: asyncio.AbstractEventLoop, path: str, cmd: str = "status") -> dict:
+    fut = loop.run_in_executor(None, request, path, cmd, 2.0)
+    return loop.run_until_complete(fut)
+
+
+def test_status_round_trip_and_socket_mode(tmp_path):
+    path = str(tmp_path / "v.sock")
+    loop, server = _serve(path, {"instances": [{"name": "VI_1"}]})
+    try:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o660
+        assert _ask_in_thread(loop, path) == {"instances": [{"name": "VI_1"}]}
+    finally:
+        loop.run_until_complete(server.close())
+        loop.close()
+    assert not os.path.exists(path)
+
+
+def test_unknown_command_is_a_clear_error(tmp_path):
+    path = str(tmp_path / "v.sock")
+    loop, server = _serve(path, {})
+    try:
+        with pytest.raises(ControlError, match="unknown command 'reboot'"):
+            _ask_in_thread(loop, path, "reboot")
+    finally:
+        loop.run_until_complete(server.close())
+        loop.close()
+
+
+def test_live_socket_is_refused(tmp_path):
+    path = str(tmp_path / "v.sock")
+    loop, server = _serve(path, {})
+    try:
+        second = ControlServer(path, dict)
+        with pytest.raises(ControlError, match="in use by another running vrrpd"):
+            loop.run_until_complete(second.start())
+    finally:
+        loop.run_until_complete(server.close())
+        loop.close()
+
+
+def test_stale_socket_is_replaced(tmp_path):
+    path = str(tmp_path / "v.sock")
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(path)
+    dead.close()  # the file stays, nobody listens: a crashed daemon's leftover
+    loop, server = _serve(path, {"ok": True})
+    try:
+        assert _ask_in_thread(loop, path) == {"ok": True}
+    finally:
+        loop.run_until_complete(server.close())
+        loop.close()
+
+
+def test_path_that_is_not_a_socket_is_refused(tmp_path):
+    path = tmp_path / "v.sock"
+    path.write_text("not a socket")
+    loop = asyncio.new_event_loop()
+    try:
+        with pytest.raises(ControlError, match="not a socket"):
+            loop.run_until_complete(ControlServer(str(path), dict).start())
+    finally:
+        loop.close()
+    assert path.read_text() == "not a socket"
+
+
+def test_missing_daemon_messages(tmp_path):
+    with pytest.raises(ControlError, match="does not exist"):
+        request(str(tmp_path / "none.sock"))
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(tmp_path / "dead.sock"))
+    dead.close()
+    with pytest.raises(ControlError, match="nothing listens"):
+        request(str(tmp_path / "dead.sock"))
+
+
+def test_hanging_daemon_times_out(tmp_path):
+    path = str(tmp_path / "hang.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)  # accepts at the kernel level but never answers
+    try:
+        with pytest.raises(ControlError, match="did not answer"):
+            request(path, timeout=0.3)
+    finally:
+        srv.close()
+
+
+def test_socket_resolution_order(monkeypatch):
+    monkeypatch.delenv("VRRPD_SOCKET", raising=False)
+    assert resolve_socket(None, None) == "/run/vrrpd/vrrpd.sock"
+    assert resolve_socket(None, "/c.sock") == "/c.sock"
+    monkeypatch.setenv("VRRPD_SOCKET", "/env.sock")
+    assert resolve_socket(None, "/c.sock") == "/env.sock"
+    assert resolve_socket("/cli.sock", "/c.sock") == "/cli.sock"

@@ -1,0 +1,164 @@
+"""The Prometheus text rendering, checked with prometheus-client's own parser as the oracle."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from vrrpd.export.metrics import KNOWN_DROP_REASONS, family, render
+
+
+def instance_status(name: str = "VI_1", state: str = "MASTER", **over) -> dict:
+    status = {
+        "name": name,
+        "state": state,
+        "priority": 150,
+        "base_priority": 150,
+        "since": 1700000000.25,
+        "transitions": 2,
+        "counters": {
+            "adverts_sent": 40,
+            "adverts_received": 3,
+            "adverts_dropped": 2,
+            "dropped": {"bad_ttl": 1, "bad_checksum": 1},
+            "garp_sent": 6,
+            "send_errors": 0,
+            "vip_readded": 1,
+        },
+    }
+    return {**status, **over}
+
+
+def daemon_status(*instances: dict, mqtt: dict | None = None, socket_drops=None) -> dict:
+    return {
+        "version": "0.1.0",
+        "router_id": "lb-a",
+        "pid": 1,
+        "started": 1699999999.0,
+        "instances": list(instances),
+        "socket_drops": socket_drops or {},
+        "mqtt": mqtt,
+    }
+
+
+def samples(text: str) -> dict[tuple[str, tuple], float]:
+    """(sample name, sorted labels) -> value, every family parsed by prometheus-client."""
+    found = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            key = (s.name, tuple(sorted(s.labels.items())))
+            assert key not in found, f"duplicate sample {key}"
+            found[key] = s.value
+    return found
+
+
+def value(parsed: dict, name: str, **labels) -> float:
+    return parsed[(name, tuple(sorted(labels.items())))]
+
+
+def test_per_instance_metrics():
+    text = render(daemon_status(instance_status(), instance_status("VI_2", "BACKUP", priority=90)))
+    parsed = samples(text)
+    for state in ("INIT", "BACKUP", "MASTER", "FAULT"):
+        assert value(parsed, "vrrpd_instance_state", instance="VI_1", state=state) == (
+            state == "MASTER"
+        )
+        assert value(parsed, "vrrpd_instance_state", instance="VI_2", state=state) == (
+            state == "BACKUP"
+        )
+    assert value(parsed, "vrrpd_instance_priority", instance="VI_2") == 90
+    assert value(parsed, "vrrpd_instance_base_priority", instance="VI_2") == 150
+    assert value(parsed, "vrrpd_instance_transitions_total", instance="VI_1") == 2
+    assert value(parsed, "vrrpd_adverts_sent_total", instance="VI_1") == 40
+    assert value(parsed, "vrrpd_adverts_received_total", instance="VI_1") == 3
+    assert value(parsed, "vrrpd_garp_sent_total", instance="VI_1") == 6
+    assert value(parsed, "vrrpd_vip_readded_total", instance="VI_1") == 1
+    assert value(parsed, "vrrpd_advert_send_errors_total", instance="VI_1") == 0
+    assert (
+        value(parsed, "vrrpd_instance_last_transition_timestamp_seconds", instance="VI_1")
+        == 1700000000.25
+    )
+    assert value(parsed, "vrrpd_info", version="0.1.0", router_id="lb-a") == 1
+    assert value(parsed, "vrrpd_start_time_seconds") == 1699999999.0
+
+
+def test_drops_by_reason_known_ones_start_at_zero():
+    parsed = samples(render(daemon_status(instance_status())))
+    assert value(parsed, "vrrpd_adverts_dropped_total", instance="VI_1", reason="bad_ttl") == 1
+    assert value(parsed, "vrrpd_adverts_dropped_total", instance="VI_1", reason="bad_checksum") == 1
+    for reason in KNOWN_DROP_REASONS:
+        assert (
+            "vrrpd_adverts_dropped_total",
+            tuple(sorted({"instance": "VI_1", "reason": reason}.items())),
+        ) in parsed
+    assert value(parsed, "vrrpd_adverts_dropped_total", instance="VI_1", reason="short") == 0
+
+
+def test_types_and_help_lines():
+    families = {
+        f.name: f
+        for f in text_string_to_metric_families(
+            render(
+                daemon_status(
+                    instance_status(),
+                    mqtt={"connected": True, "published": 5, "dropped": 0, "reconnects": 1},
+                )
+            )
+        )
+    }
+    assert families["vrrpd_instance_state"].type == "gauge"
+    assert families["vrrpd_adverts_sent"].type == "counter"
+    assert families["vrrpd_mqtt_reconnects"].type == "counter"
+    assert all(f.documentation for f in families.values())
+
+
+def test_mqtt_metrics_only_with_mqtt():
+    assert "vrrpd_mqtt" not in render(daemon_status(instance_status()))
+    parsed = samples(
+        render(
+            daemon_status(mqtt={"connected": False, "published": 7, "dropped": 2, "reconnects": 3})
+        )
+    )
+    assert value(parsed, "vrrpd_mqtt_connected") == 0
+    assert value(parsed, "vrrpd_mqtt_published_total") == 7
+    assert value(parsed, "vrrpd_mqtt_dropped_total") == 2
+    assert value(parsed, "vrrpd_mqtt_reconnects_total") == 3
+
+
+def test_socket_drops():
+    parsed = samples(render(daemon_status(socket_drops={"2/4": {"unknown_vrid": 4}})))
+    assert value(parsed, "vrrpd_socket_dropped_total", socket="2/4", reason="unknown_vrid") == 4
+
+
+def test_no_instances_and_no_since():
+    text = render(daemon_status(instance_status(since=None)))
+    assert "vrrpd_instance_last_transition_timestamp_seconds" not in text
+    assert "vrrpd_instance_state" not in render(daemon_status())
+    assert render(daemon_status()).endswith("\n")
+
+
+@pytest.mark.parametrize("name", ['we"ird', "back\\slash", "new\nline", "ünï"])
+def test_label_values_are_escaped(name):
+    parsed = samples(render(daemon_status(instance_status(name))))
+    assert value(parsed, "vrrpd_instance_priority", instance=name) == 150
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (True, "1"),
+        (False, "0"),
+        (7, "7"),
+        (0.5, "0.5"),
+        (float("inf"), "+Inf"),
+        (float("-inf"), "-Inf"),
+        (float("nan"), "NaN"),
+    ],
+)
+def test_number_formats(number, text):
+    assert family("x", "gauge", "h", [({}, number)]).splitlines()[-1] == f"x {text}"
+
+
+def test_help_text_is_escaped_and_empty_family_is_omitted():
+    assert family("x", "gauge", "a\\b\nc", [({}, 1)]).splitlines()[0] == "# HELP x a\\\\b\\nc"
+    assert family("x", "gauge", "h", []) == ""

@@ -1,0 +1,167 @@
+"""Tracked objects (interfaces, check scripts, files) combined into one instance's effective
+priority and FAULT condition. Pure: the io shell (vrrpd.runtime.tracking) reports states in and
+feeds the resulting events to the Router.
+
+The rules are keepalived's:
+* weight 0 (an interface listed by name alone, a script or file of weight 0) is a FAULT
+  condition: a down interface, a failing script, a file holding a non-zero value;
+* a negative weight is added while the interface or script is down, a positive one while it is
+  up; a file adds its value × weight, and a product below -253 is a FAULT condition;
+* effective priority = base + the sum, clamped to 1..254; an address owner (base 255) stays
+  255 whatever the weights (only a FAULT condition moves it).
+A script that has not reported yet counts for nothing, neither FAULT nor weight (keepalived's
+initial state); its first result counts at once. The instance's own interface being down (or
+removed) is a FAULT condition too, reported first.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from vrrpd.protocol.events import Event, InterfaceDown, InterfaceUp, PriorityChanged
+
+OWNER_PRIORITY = 255
+MAX_PRIORITY = 254  # a tracked router never reaches 255: that would claim the addresses
+MAX_EFFECT = 253  # one file's value × weight counts at most this much; below -253 is a FAULT
+
+
+class TrackKind(enum.StrEnum):
+    INTERFACE = "interface"
+    SCRIPT = "script"
+    FILE = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """One tracked object of an instance, its weight resolved (0 = a FAULT condition)."""
+
+    kind: TrackKind
+    name: str
+    weight: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the Router should run with: `fault` names the first FAULT condition, or None."""
+
+    priority: int
+    fault: str | None = None
+
+
+def tracked_objects(instance: Any, config: Any) -> tuple[Tracked, ...]:
+    """An InstanceConfig's track_* lists with weights resolved against the Config's scripts
+    and track files (a reference without a weight takes the object's own)."""
+    scripts = {script.name: script for script in config.scripts}
+    files = {file.name: file for file in config.track_files}
+    objects = [
+        Tracked(TrackKind.INTERFACE, ref.name, ref.weight or 0) for ref in instance.track_interface
+    ]
+    for kind, refs, defined in (
+        (TrackKind.SCRIPT, instance.track_script, scripts),
+        (TrackKind.FILE, instance.track_file, files),
+    ):
+        for ref in refs:
+            weight = defined[ref.name].weight if ref.weight is None else ref.weight
+            objects.append(Tracked(kind, ref.name, weight))
+    return tuple(objects)
+
+
+def events_between(old: Decision, new: Decision) -> list[Event]:
+    """The Router events that take it from `old` to `new`. Entering FAULT comes first (a master
+    resigns with priority 0 at once); leaving it comes last (the fresh start then runs at the
+    new priority). A change of reason within FAULT needs no event."""
+    priority: list[Event] = [PriorityChanged(new.priority)] if new.priority != old.priority else []
+    if new.fault is not None and old.fault is None:
+        return [InterfaceDown(new.fault), *priority]
+    if new.fault is None and old.fault is not None:
+        return [*priority, InterfaceUp()]
+    return priority
+
+
+class Tracker:
+    """The tracked states of one instance and what they add up to."""
+
+    def __init__(self, base_priority: int, objects: Iterable[Tracked], *, interface: str) -> None:
+        self.base_priority = base_priority
+        self.objects = tuple(objects)
+        self.interface = interface
+        self._own_fault: str | None = None
+        self._states: dict[tuple[TrackKind, str], bool | int | None] = {
+            (obj.kind, obj.name): None for obj in self.objects
+        }
+
+    def tracks(self, kind: TrackKind, name: str) -> bool:
+        return (kind, name) in self._states
+
+    def own_link(self, up: bool, *, removed: bool = False) -> None:
+        """The instance's own interface: down or removed is a FAULT condition."""
+        if removed:
+            self._own_fault = f"interface {self.interface} was removed"
+        else:
+            self._own_fault = None if up else f"interface {self.interface} is down"
+
+    def set_interface(self, name: str, up: bool) -> None:
+        self._set(TrackKind.INTERFACE, name, up)
+
+    def set_script(self, name: str, up: bool | None) -> None:
+        """A script's state after rise/fall: True up, False down, None not reported yet."""
+        self._set(TrackKind.SCRIPT, name, up)
+
+    def set_file(self, name: str, value: int) -> None:
+        self._set(TrackKind.FILE, name, value)
+
+    def _set(self, kind: TrackKind, name: str, state: bool | int | None) -> None:
+        if (kind, name) in self._states:
+            self._states[kind, name] = state
+
+    def decision(self) -> Decision:
+        fault = self._own_fault
+        total = 0
+        for obj in self.objects:
+            effect, reason = _effect(obj, self._states[obj.kind, obj.name])
+            total += effect
+            if fault is None:
+                fault = reason
+        if self.base_priority == OWNER_PRIORITY:
+            return Decision(OWNER_PRIORITY, fault)
+        return Decision(max(1, min(MAX_PRIORITY, self.base_priority + total)), fault)
+
+    def status(self) -> list[dict[str, Any]]:
+        """One entry per tracked object: name, kind, state, weight, and what it does now
+        (`effect` on the priority, `fault` when it is a FAULT condition); files add `value`."""
+        entries = []
+        for obj in self.objects:
+            state = self._states[obj.kind, obj.name]
+            effect, reason = _effect(obj, state)
+            entry: dict[str, Any] = {"name": obj.name, "kind": obj.kind.value}
+            if obj.kind is TrackKind.FILE:
+                entry["state"] = "fault" if reason else "ok"
+                entry["value"] = state or 0
+            else:
+                entry["state"] = "unknown" if state is None else ("up" if state else "down")
+            entry |= {"weight": obj.weight, "effect": effect, "fault": reason is not None}
+            entries.append(entry)
+        return entries
+
+
+def _effect(obj: Tracked, state: bool | int | None) -> tuple[int, str | None]:
+    """(priority change, FAULT reason or None) of one object in `state`."""
+    what = f"tracked {obj.kind.value} {obj.name}"
+    if obj.kind is TrackKind.FILE:
+        value = int(state or 0)
+        if obj.weight == 0:
+            return 0, (f"{what} holds {value}" if value else None)
+        product = value * obj.weight
+        if product < -MAX_EFFECT:
+            return 0, f"{what} holds {value}: {value} x weight {obj.weight} is below -{MAX_EFFECT}"
+        return min(product, MAX_EFFECT), None
+    if state is None:
+        return 0, None
+    if obj.weight == 0:
+        return 0, (None if state else f"{what} is down")
+    if obj.weight < 0:
+        return (0 if state else obj.weight), None
+    return (obj.weight if state else 0), None

@@ -1,0 +1,427 @@
+"""The asyncio driver: sockets, netlink, signals and the control socket around the Routers.
+
+Start-up order matters: claim the control socket first (a second daemon must not
+touch the first one's VIPs), then resolve interfaces and addresses, clean VIPs
+a crashed run left behind, open sockets, and only then start the Routers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+import msgspec
+
+from vrrpd import __version__, log
+from vrrpd.config import Config, ConfigError, load_config
+from vrrpd.control.client import ControlError
+from vrrpd.control.server import ControlServer
+from vrrpd.export.metrics_server import MetricsExporter
+from vrrpd.export.sdnotify import Notifier
+from vrrpd.io import errors as io_errors
+from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
+from vrrpd.io.netlink import AddressRemoved, LinkChanged, LinkRemoved, Netlink
+from vrrpd.io.rawsock import VrrpSocket
+from vrrpd.io.routes import RouteTable
+from vrrpd.privileges import missing_capabilities
+from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
+from vrrpd.runtime.receive import Listener
+from vrrpd.runtime.split_brain import SplitBrainWatches
+from vrrpd.runtime.sync_groups import SyncGroups
+from vrrpd.runtime.tracking import TrackMonitor
+
+STOP_TIMEOUT = 10.0
+ADDRESS_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
+
+
+class StartupError(Exception):
+    """A problem the user can fix; shown as one line, exit 1."""
+
+
+def _tunable_only(old: Any, new: Any) -> bool:
+    """True when two instance configs differ only in what a master can apply in place."""
+    in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
+                "garp_master_refresh", "notify", "notify_master", "notify_backup",
+                "notify_fault", "notify_timeout",  # hooks are read at each transition
+                "track_interface", "track_script", "track_file")  # vrrpd.runtime.tracking
+    same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
+    return msgspec.structs.replace(new, **same) == old
+
+
+class Daemon:
+    def __init__(self, config: Config, config_path: str, socket_path: str) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.socket_path = socket_path
+        self.runners: dict[str, InstanceRunner] = {}
+        self.listeners: dict[tuple[int, int], Listener] = {}
+        self.senders: dict[int, FrameSender] = {}
+        self.link_up: dict[int, bool] = {}
+        self._log = log.get()
+        self._stop = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.netlink: Any = None
+        self.route_table: RouteTable | None = None  # opened for the first instance with routes
+        self.control = ControlServer(socket_path, self.status)
+        self.started = time.time()
+        self._started_monotonic = time.monotonic()  # global.startup_delay counts from here
+        # sync groups pull their members along; tracking feeds every InterfaceDown/Up and
+        # PriorityChanged, and tells the groups about each instance's own faults
+        self.sync_groups = SyncGroups(config.sync_groups)
+        self.tracking = TrackMonitor(config, on_fault=self.sync_groups.fault_changed)
+        self.notifier = Notifier()
+        self.mqtt: Any = None
+        if config.mqtt is not None:
+            from vrrpd.export.mqtt import (
+                MqttPublisher,  # aiomqtt costs ~0.1 s of start-up: only if used
+            )
+
+            self.mqtt = MqttPublisher(config.mqtt, config.global_.router_id)
+        self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
+        self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
+
+    # -- lifecycle ------------------------------------------------------------------
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        try:
+            await self.control.start()
+        except ControlError as exc:
+            raise StartupError(str(exc)) from None
+        if self.mqtt is not None:
+            self.mqtt.start()
+        if self.metrics is not None:
+            await self.metrics.start()
+        try:
+            async with Netlink() as nl:
+                self.netlink = nl
+                for cfg in self.config.instances:
+                    await self._add_instance(cfg)
+                self._spawn(self._watch_netlink(), "netlink-watch")
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(sig, self._stop.set)
+                loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload(), "reload"))
+                self._log.info("started", instances=len(self.runners), socket=self.socket_path,
+                               version=__version__)
+                self.notifier.ready(self.summary())
+                interval = self.notifier.watchdog_interval()
+                if interval:
+                    self._spawn(self._watchdog(interval), "watchdog")
+                await self._stop.wait()
+                self._log.info("stopping")
+                self.notifier.stopping()
+                await self._shutdown()
+        except io_errors.VrrpIoError as exc:
+            await self._shutdown()
+            raise StartupError(str(exc)) from None
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            if self.mqtt is not None:
+                await self.mqtt.close()  # after _shutdown: the final states go out first
+            if self.metrics is not None:
+                await self.metrics.close()
+            await self.control.close()
+            self.notifier.close()
+        self._log.info("stopped")
+        return 0
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _shutdown(self) -> None:
+        await self.tracking.close()  # no tracking event may reach a stopping instance
+        runners = list(self.runners.values())
+        self.runners.clear()
+        if runners:
+            await asyncio.gather(*(r.stop() for r in runners), return_exceptions=True)
+            for r in runners:
+                await r.close()
+        await self.sync_groups.close(HOOK_GRACE_AT_STOP)
+        self.split_brain.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+        if self.route_table is not None:
+            await self.route_table.__aexit__(None, None, None)
+            self.route_table = None
+        loop = asyncio.get_running_loop()
+        for lst in self.listeners.values():
+            loop.remove_reader(lst.sock.fileno())
+            lst.sock.close()
+        self.listeners.clear()
+        for sender in self.senders.values():
+            sender.close()
+        self.senders.clear()
+
+    # -- instances ---------------------------------------------------------------------
+    async def _add_instance(self, cfg: Any) -> InstanceRunner:
+        nl = self.netlink
+        link = await nl.link(cfg.interface)
+        self.link_up.setdefault(link.index, link.up)
+        if cfg.unicast_src_ip is not None:
+            primary = cfg.unicast_src_ip
+        else:
+            primary = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
+            if primary is None:
+                kind = "IPv4" if cfg.family == 4 else "IPv6 link-local"
+                raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
+                                   f"{kind} address to send adverts from")
+        for vip in cfg.vips:
+            others = [i for i in await nl.owners(vip.interface.ip) if i != link.index]
+            if others:
+                raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
+                                   f"configured on another interface (ifindex {others[0]})")
+        for vip in cfg.vips:  # left behind by a crashed run: we start as BACKUP without them
+            if await nl.remove_vip(link.index, vip.interface):
+                self._log.warning("removed stale VIP left by an earlier run",
+                                  instance=cfg.name, vip=str(vip.interface))
+        listener = self._listener(cfg, link)
+        if cfg.virtual_router_id in listener.by_vrid:
+            raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
+                               f"used on {cfg.interface}")
+        sender = self.senders.get(link.index)
+        if sender is None:
+            sender = self.senders[link.index] = FrameSender(link.index)
+        ll = None  # unsolicited NA from the VIP itself, as keepalived sends it
+
+        def garp_factory(c: Any) -> GarpSchedule:
+            return GarpSchedule(sender, build_frames(link.mac, [v.interface for v in c.vips], ll),
+                                repeat=c.garp_master_repeat, interval=c.garp_interval,
+                                second_delay=c.garp_master_delay, refresh=c.garp_master_refresh,
+                                on_sent=lambda n: self._count_garp(c.name, n))
+
+        runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=listener.sock,
+                                netlink=nl, garp_factory=garp_factory,
+                                on_transition=self._on_transition,
+                                routes=await self._route_table(cfg),
+                                global_config=lambda: self.config.global_,
+                                startup_delay=self._startup_delay_left())
+        listener.by_vrid[cfg.virtual_router_id] = runner
+        listener.own.add(primary)
+        self.runners[cfg.name] = runner
+        self.split_brain.attach(runner, sender)
+        self.sync_groups.attach(runner)
+        # feeds InterfaceDown first when the link (or a tracked object) is down: Startup waits
+        await self.tracking.attach(runner, nl, own_up=self.link_up.get(link.index, True))
+        runner.start()
+        return runner
+
+    def _listener(self, cfg: Any, link: Any) -> Listener:
+        key = (link.index, cfg.family)
+        lst = self.listeners.get(key)
+        if lst is None:
+            sock = VrrpSocket(cfg.interface, link.index, ADDRESS_FAMILY[cfg.family],
+                              join_multicast=True)
+            lst = self.listeners[key] = Listener(sock, link.index, cfg.family)
+            asyncio.get_running_loop().add_reader(sock.fileno(), lst.on_readable)
+        return lst
+
+    def _startup_delay_left(self) -> float:
+        """What is left of global.startup_delay, counted from the daemon's start."""
+        elapsed = time.monotonic() - self._started_monotonic
+        return max(0.0, self.config.global_.startup_delay - elapsed)
+
+    async def _remove_instance(self, runner: InstanceRunner) -> None:
+        self.runners.pop(runner.name, None)
+        await self.tracking.detach(runner)
+        self.sync_groups.detach(runner)
+        await runner.stop()
+        await runner.close()
+        self.split_brain.detach(runner)
+        for key, lst in list(self.listeners.items()):
+            if lst.by_vrid.get(runner.cfg.virtual_router_id) is runner:
+                del lst.by_vrid[runner.cfg.virtual_router_id]
+                lst.own.discard(runner.primary_ip)
+            if not lst.by_vrid:
+                asyncio.get_running_loop().remove_reader(lst.sock.fileno())
+                lst.sock.close()
+                del self.listeners[key]
+
+    async def _route_table(self, cfg: Any) -> RouteTable | None:
+        """The routes adapter, opened (and watched) once an instance has routes or rules."""
+        if not (cfg.virtual_routes or cfg.virtual_rules):
+            return None
+        if self.route_table is None:
+            self.route_table = await RouteTable().__aenter__()
+            self._spawn(self._watch_routes(), "route-watch")
+        return self.route_table
+
+    async def _watch_routes(self) -> None:
+        """Route/rule/address/link events to the instances; after a lost stream, each
+        instance re-checks everything (events may be missing)."""
+        backoff = 0.5
+        while True:
+            try:
+                async for ev in self.route_table.watch():
+                    backoff = 0.5
+                    for r in list(self.runners.values()):
+                        r.route_event(ev)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep watching after a netlink hiccup
+                self._log.error("route watch failed; restarting", error=str(exc))
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+            for r in list(self.runners.values()):
+                r.request_repair()
+
+    def _count_garp(self, name: str, frames: int) -> None:
+        runner = self.runners.get(name)
+        if runner is not None:
+            runner.counters.garp_sent += frames
+
+    def _on_transition(self, runner: InstanceRunner, change: Any) -> None:
+        """Fan a transition out to its observers (sd_notify, MQTT, metrics); notify hooks
+        are queued by the instance itself, behind the transition's VIP work."""
+        if runner.split_brain is not None:
+            runner.split_brain.state_changed(change)
+        self.notifier.status(self.summary())
+        if self.mqtt is not None:
+            from vrrpd.export.mqtt import transition_payload
+
+            self.mqtt.publish_transition(runner.name, transition_payload(runner, change))
+        if self.metrics is not None:
+            self.metrics.changed()
+        self.sync_groups.member_transition(runner, change)  # may pull the other members now
+
+    def _on_split_brain(self, runner: InstanceRunner, payload: dict[str, Any]) -> None:
+        """A split-brain episode began or ended (the watch has logged it already)."""
+        if self.mqtt is not None:
+            self.mqtt.publish_split_brain(runner.name, payload)
+        if self.metrics is not None:
+            self.metrics.changed()
+
+    def summary(self) -> str:
+        """One line for systemd's STATUS=: every instance and its state."""
+        parts = [f"{r.name}={r.router.state.value}" for r in self.runners.values()]
+        return " ".join(parts) or "no instances"
+
+    async def _watchdog(self, interval: float) -> None:
+        """Pet systemd's watchdog from the loop itself: a stuck loop stops the petting."""
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval)
+
+    # -- netlink -------------------------------------------------------------------------
+    async def _watch_netlink(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                async for ev in self.netlink.watch():
+                    backoff = 0.5
+                    self._netlink_event(ev)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep watching after a netlink hiccup
+                self._log.error("netlink watch failed; restarting", error=str(exc))
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    def _netlink_event(self, ev: Any) -> None:
+        if isinstance(ev, AddressRemoved):
+            for r in self.runners.values():
+                if r.link.index == ev.ifindex:
+                    r.vip_removed(ev.address)
+        elif isinstance(ev, LinkRemoved):
+            self.link_up[ev.ifindex] = False
+            self._log.error("interface removed; its instances stay in FAULT until restart",
+                            interface=ev.name)
+            self.tracking.link_event(ev)  # own links: FAULT for good; tracked ones: down
+        elif isinstance(ev, LinkChanged):
+            was = self.link_up.get(ev.ifindex)
+            self.link_up[ev.ifindex] = ev.up
+            if was is not None and was != ev.up:
+                self._log.warning("link state changed", interface=ev.name, up=ev.up)
+            self.tracking.link_event(ev)  # instances' own links and tracked interfaces
+
+    # -- reload ------------------------------------------------------------------------------
+    async def reload(self) -> None:
+        async with self._reload_lock:
+            try:
+                new = load_config(self.config_path)
+            except ConfigError as exc:
+                self._log.error("reload rejected; keeping the running configuration",
+                                problems=str(exc).splitlines())
+                return
+            old = dict(self.runners)
+            moved = self.sync_groups.moved(new.sync_groups)  # restarted: no stale group state
+            self.sync_groups.reconfigure(new.sync_groups)
+            await self.tracking.reconfigure(new)
+            for cfg in new.instances:
+                runner = old.pop(cfg.name, None)
+                if runner is not None and runner.cfg == cfg and cfg.name not in moved:
+                    continue
+                try:
+                    if (runner is not None and cfg.name not in moved
+                            and _tunable_only(runner.cfg, cfg)):
+                        await runner.reconfigure(cfg)
+                        continue
+                    if runner is not None:
+                        await self._remove_instance(runner)
+                    await self._add_instance(cfg)
+                except (StartupError, io_errors.VrrpIoError) as exc:
+                    self._log.error("reload: instance not started", instance=cfg.name,
+                                    error=str(exc))
+            for runner in old.values():
+                await self._remove_instance(runner)
+            self.config = new
+            self._log.info("reloaded", instances=len(self.runners))
+
+    # -- status ---------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "router_id": self.config.global_.router_id,
+            "pid": os.getpid(),
+            "started": self.started,
+            "instances": [self._instance_status(r) for r in self.runners.values()],
+            "sync_groups": self.sync_groups.status(),
+            "scripts": self.tracking.scripts_status(),
+            "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
+                             for lst in self.listeners.values() if lst.dropped},
+            "mqtt": self.mqtt.stats() if self.mqtt is not None else None,
+        }
+
+
+    def _instance_status(self, runner: InstanceRunner) -> dict[str, Any]:
+        group = self.sync_groups.group_of(runner.name)
+        return {**runner.status(), "sync_group": group.cfg.name if group is not None else None,
+                "tracking": self.tracking.status_of(runner.name)}
+
+
+def run(config_path: str, socket_path: str | None, log_level: str | None = None) -> int:
+    """Entry point for `vrrpd run`: 0 clean stop, 2 bad config, 1 runtime failure."""
+    from vrrpd.control.client import resolve_socket
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    log.configure(log_level or config.global_.log_level)
+    missing = missing_capabilities()
+    if missing:
+        print(f"vrrpd: error: vrrpd run needs root or the capabilities CAP_NET_ADMIN and "
+              f"CAP_NET_RAW (missing: {', '.join(missing)})", file=sys.stderr)
+        return 1
+    path = resolve_socket(socket_path, config.global_.control_socket)
+    try:
+        return asyncio.run(Daemon(config, config_path, path).run())
+    except StartupError as exc:
+        log.get().error("cannot start", error=str(exc))
+        print(f"vrrpd: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
