@@ -6,6 +6,10 @@ semantic checks in `instance.py` and `sections.py` turn them into the typed obje
 structural decoder picks it up: unknown-key hints, type checks, missing-key reports), then
 check it and carry it into the model.  A new top-level section also gets a line in
 `loader.SECTIONS`.
+
+Every field is followed by its docstring (what it means, its range, its unit): the man page
+vrrpd.toml(5), the key table of conf/README.md and the JSON Schema are generated from them
+(`vrrpd.docs`), and a test fails when a field has none.
 """
 
 import socket
@@ -20,61 +24,109 @@ class _Table(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
 
 
 class RawGlobal(_Table):
+    """`[global]`: settings of the whole daemon (optional section)."""
+
     router_id: str = msgspec.field(default_factory=socket.gethostname)
+    """Name of this node in MQTT topics, metrics and logs: non-empty, no spaces, '/', '+'
+    or '#'. Default: the host name."""
     control_socket: str = DEFAULT_CONTROL_SOCKET
+    """Path of the Unix socket `vrrpd status` talks to (at most 107 bytes). `--socket` and
+    VRRPD_SOCKET override it."""
     log_level: str = "info"
-    notify: tuple[str, ...] = ()  # run on every transition of every instance
+    """`debug`, `info`, `warning` or `error`; `vrrpd run --log-level` overrides it."""
+    notify: tuple[str, ...] = ()
+    """Hook run on every transition of every instance, after the instances' own hooks:
+    absolute program path and fixed arguments, no shell."""
     notify_timeout: float = 10.0
-    startup_delay: float = 0.0  # seconds after start during which no instance takes over
+    """Seconds (more than 0, at most 3600) before the global hook's process group is
+    killed."""
+    startup_delay: float = 0.0
+    """Seconds (0..3600) after start during which no instance takes over: instances stay
+    BACKUP and follow any master they hear."""
 
 
 class RawMqtt(_Table):
+    """`[mqtt]`: publish state and events to an MQTT broker (optional; absent = no MQTT)."""
+
     host: str
+    """Broker host name or address (required)."""
     port: int = 1883
+    """Broker TCP port, 1..65535."""
     topic_prefix: str = "vrrpd"
+    """First topic level(s), like `vrrpd` or `site/vrrpd`: not empty, no '+' or '#', no '/'
+    at either end, not starting with '$'."""
     username: str | None = None
+    """User name for the broker; absent = anonymous."""
     password: str | None = None
+    """Password for the broker; needs `username`."""
     tls: bool = False
+    """Connect with TLS."""
     ca_file: str | None = None
+    """CA bundle that verifies the broker's certificate (needs `tls = true`); absent = the
+    system's CAs."""
     client_id: str | None = None
+    """MQTT client id (not empty); absent = the client library picks one."""
     keepalive: int = 30
+    """MQTT keepalive in seconds, 1..65535."""
 
 
 class RawMetrics(_Table):
-    """`listen = "ADDR:PORT"` serves /metrics over HTTP; `textfile` feeds node_exporter."""
+    """`[metrics]`: Prometheus metrics over HTTP (`listen`), as a node_exporter textfile
+    (`textfile`), or both (optional section; at least one of the two when present)."""
 
     listen: str | None = None
+    """Serve /metrics over HTTP on `ADDRESS:PORT`, `[IPV6]:PORT` or `:PORT` (every
+    address); address literals only, port 1..65535."""
     textfile: str | None = None
+    """Absolute path of a `.prom` file rewritten atomically for node_exporter's textfile
+    collector (under systemd its directory must be in ReadWritePaths=)."""
     textfile_interval: float = 15.0
+    """Seconds between two rewrites of `textfile`, 1..3600."""
 
 
 class RawVip(_Table):
     """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1"}`."""
 
     address: str
+    """The virtual address with its prefix length, like `192.0.2.100/24` (required)."""
     label: str | None = None
+    """IPv4 address label, `IFNAME:something` (at most 15 bytes, no '/' or spaces), as
+    `ip addr add ... label` sets it; IPv6 addresses have none."""
 
 
 class RawNexthop(_Table):
     """One path of a multipath route: `{via = "GW", dev = "eth1", weight = 2}`."""
 
     via: str | None = None
+    """Gateway address of this path."""
     dev: str | None = None
+    """Outgoing interface of this path."""
     weight: int = 1
+    """Relative share of the traffic, 1..256."""
 
 
 class RawRoute(_Table):
     """A `virtual_routes` entry, installed while master: `ip route add DST via GW dev DEV
     src VIP metric N table T scope S` or with `nexthops` for a multipath route."""
 
-    dst: str  # a network, or "default"
+    dst: str
+    """Destination network, or `default` (required)."""
     via: str | None = None
+    """Gateway address."""
     dev: str | None = None
+    """Outgoing interface (only its spelling is checked; whether it exists is a run-time
+    matter)."""
     src: str | None = None
+    """Preferred source address; must be one of the instance's virtual addresses."""
     metric: int | None = None
+    """Route metric 0..2^32-1; absent = the kernel's (0 for IPv4, 1024 for IPv6)."""
     table: int | str | None = None
+    """Routing table: number 1..2^32-2 or a name from rt_tables; absent = `main`."""
     scope: str | None = None
+    """`global`, `site`, `link` or `host`; absent = `link` for an IPv4 route without
+    gateway, else `global`."""
     nexthops: tuple[RawNexthop, ...] = ()
+    """Paths of a multipath route, instead of `via`/`dev`."""
 
 
 class RawRule(_Table):
@@ -82,14 +134,22 @@ class RawRule(_Table):
     lookup TABLE priority N`."""
 
     table: int | str
+    """Table to look up: number 1..2^32-2 or a name from rt_tables (required)."""
     from_: str | None = msgspec.field(default=None, name="from")
+    """Source network to match (`from` or `to` is required)."""
     to: str | None = None
+    """Destination network to match."""
     priority: int | None = None
+    """Rule priority 1..2^32-1; absent = the kernel picks one."""
 
 
 class RawAuthentication(_Table):
+    """VRRPv2 authentication (RFC 3768), `{ type = "PASS", password = "secret12" }`."""
+
     type: str
+    """`PASS` (simple password, VRRPv2 only) or `NONE` (required)."""
     password: str | None = None
+    """The PASS password, 1 to 8 bytes (required for `PASS`; sent in clear text)."""
 
 
 class RawTrackRef(_Table):
@@ -97,65 +157,128 @@ class RawTrackRef(_Table):
     `{ name = "chk_nginx", weight = -30 }` (weight absent: the string form's meaning)."""
 
     name: str
+    """The interface, `[scripts.NAME]` or `[track_files.NAME]` tracked (required)."""
     weight: int | None = None
+    """Override of the weight: interfaces and scripts -253..253, files -254..254; 0 makes
+    it a FAULT condition."""
 
 
 class RawInstance(_Table):
+    """`[instances.NAME]`: one VRRP instance (NAME: 1 to 64 letters, digits, '_', '-', '.')."""
+
     interface: str
+    """Interface the instance sends adverts on and adds its virtual addresses to
+    (required)."""
     virtual_router_id: int
+    """VRID 1..255; unique per interface and address family (required)."""
     virtual_ipaddress: tuple[str | RawVip, ...]
+    """Virtual addresses, `ADDR/PLEN` strings or `{ address, label }` tables; one address
+    family per instance (required, at least one)."""
     priority: int = 100
+    """1..255; the highest becomes master, 255 = address owner."""
     advert_int: float = 1.0
+    """Seconds between adverts: VRRPv3 a multiple of 0.01 in 0.01..40.95; VRRPv2 whole
+    seconds 1..255."""
     version: int = 3
+    """VRRP version: 3 (RFC 5798, IPv4 and IPv6) or 2 (RFC 3768, IPv4 only)."""
     preempt: bool = True
+    """A higher-priority backup takes over from a lower-priority master."""
     preempt_delay: float = 0.0
+    """Seconds (0..3600) a backup waits before preempting."""
     unicast_src_ip: str | None = None
+    """Source address of unicast adverts; with `unicast_peer`, adverts are unicast and
+    only peers' adverts are accepted."""
     unicast_peer: tuple[str, ...] = ()
+    """Addresses of the peers to send unicast adverts to (needs `unicast_src_ip`)."""
     authentication: RawAuthentication | None = None
+    """VRRPv2 only: `{ type = "PASS", password = "..." }` (at most 8 bytes) or
+    `{ type = "NONE" }`; absent = none."""
     garp_master_delay: float = 1.1
+    """Seconds (0..3600) after becoming master before the second gratuitous ARP /
+    unsolicited NA burst; 0 = no second burst."""
     garp_master_repeat: int = 3
+    """Frames per burst, 1..100."""
     garp_interval: float = 0.0
+    """Seconds (0..1) between the frames of a burst."""
     garp_master_refresh: float = 0.0
+    """Seconds (0 = off, or 1..86400) between periodic bursts while master."""
     checksum_pseudo_header: bool = True
+    """VRRPv3 over IPv4: include the IP pseudo-header in the checksum (RFC 5798); false for
+    peers that leave it out."""
     virtual_routes: tuple[RawRoute, ...] = ()
+    """Routes installed while master (see virtual_routes entries)."""
     virtual_rules: tuple[RawRule, ...] = ()
+    """Policy rules installed while master (see virtual_rules entries)."""
     fallback_routes: bool = False
+    """Keep every `src` virtual route also with the primary address and `fallback_metric`
+    while not master."""
     fallback_metric: int = 100
-    notify: tuple[str, ...] = ()  # program and arguments, run on every transition
+    """Metric of the fallback routes, 0..2^32-1; larger than every `src` route's metric."""
+    notify: tuple[str, ...] = ()
+    """Hook run on every transition: absolute program path and fixed arguments, no shell;
+    `INSTANCE NEW OLD PRIORITY` appended."""
     notify_master: tuple[str, ...] = ()
+    """Hook run on entering MASTER (before `notify`)."""
     notify_backup: tuple[str, ...] = ()
+    """Hook run on entering BACKUP (before `notify`)."""
     notify_fault: tuple[str, ...] = ()
+    """Hook run on entering FAULT (before `notify`)."""
     notify_timeout: float = 10.0
-    split_brain_after: int = 3  # advert intervals of evidence before a split-brain event; 0 = off
-    track_interface: tuple[str | RawTrackRef, ...] = ()  # vrrpd.config.tracking
+    """Seconds (more than 0, at most 3600) before a hook's process group is killed."""
+    split_brain_after: int = 3
+    """Advert intervals of evidence (0 = off, or 1..100) before a split-brain episode is
+    reported."""
+    track_interface: tuple[str | RawTrackRef, ...] = ()
+    """Interfaces tracked: a name (down = FAULT) or `{ name, weight }`."""
     track_script: tuple[str | RawTrackRef, ...] = ()
+    """`[scripts.NAME]` tracked: a name (the script's weight) or `{ name, weight }`."""
     track_file: tuple[str | RawTrackRef, ...] = ()
+    """`[track_files.NAME]` tracked: a name (the file's weight) or `{ name, weight }`."""
 
 
 class RawScript(_Table):
     """`[scripts.NAME]`, keepalived's vrrp_script: a check run every `interval` seconds."""
 
-    command: tuple[str, ...]  # program (absolute path) and arguments; no shell
+    command: tuple[str, ...]
+    """Program (absolute path) and arguments, run without a shell; exit 0 passes
+    (required)."""
     interval: float = 1.0
-    timeout: float | None = None  # None: the interval
-    weight: int = 0  # 0: FAULT while failing
+    """Seconds between the starts of two runs, 0.1..3600."""
+    timeout: float | None = None
+    """Seconds (more than 0, at most 3600) before a run is killed and counts as failed;
+    absent = the interval."""
+    weight: int = 0
+    """-253..253: negative is added while failing, positive while passing; 0 = FAULT while
+    failing."""
     rise: int = 1
+    """Passing runs in a row that make a failing script pass, 1..1000."""
     fall: int = 1
+    """Failing runs in a row that make a passing script fail, 1..1000."""
 
 
 class RawTrackFile(_Table):
     """`[track_files.NAME]`, keepalived's track_file: a file holding one integer."""
 
     file: str
-    weight: int = 1  # 0: FAULT while the value is not 0
+    """Absolute path of the file, read every second; missing or unreadable counts as 0
+    (required)."""
+    weight: int = 1
+    """-254..254: value x weight is added to the priority; 0 = FAULT while the value is
+    not 0."""
 
 
 class RawSyncGroup(_Table):
     """`[sync_groups.NAME]`, keepalived's vrrp_sync_group: instances that share one state."""
 
     instances: tuple[str, ...]
-    notify: tuple[str, ...] = ()  # program and arguments; GROUP NEW OLD appended
+    """At least two instance names; an instance is in one group at most (required)."""
+    notify: tuple[str, ...] = ()
+    """Hook run on every group transition; `GROUP NEW OLD` appended."""
     notify_master: tuple[str, ...] = ()
+    """Hook run when the group enters MASTER."""
     notify_backup: tuple[str, ...] = ()
+    """Hook run when the group enters BACKUP."""
     notify_fault: tuple[str, ...] = ()
+    """Hook run when the group enters FAULT."""
     notify_timeout: float = 10.0
+    """Seconds (more than 0, at most 3600) before a group hook's process group is killed."""
