@@ -28,7 +28,7 @@ class RawGlobal(_Table):
 
     router_id: str = msgspec.field(default_factory=socket.gethostname)
     """Name of this node in MQTT topics, metrics and logs: non-empty, no spaces, '/', '+'
-    or '#'. Default: the host name."""
+    or '#'."""
     control_socket: str = DEFAULT_CONTROL_SOCKET
     """Path of the Unix socket `vrrpd status` talks to (at most 107 bytes). `--socket` and
     VRRPD_SOCKET override it."""
@@ -49,7 +49,7 @@ class RawMqtt(_Table):
     """`[mqtt]`: publish state and events to an MQTT broker (optional; absent = no MQTT)."""
 
     host: str
-    """Broker host name or address (required)."""
+    """Broker host name or address."""
     port: int = 1883
     """Broker TCP port, 1..65535."""
     topic_prefix: str = "vrrpd"
@@ -88,7 +88,7 @@ class RawVip(_Table):
     """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1"}`."""
 
     address: str
-    """The virtual address with its prefix length, like `192.0.2.100/24` (required)."""
+    """The virtual address with its prefix length, like `192.0.2.100/24`."""
     label: str | None = None
     """IPv4 address label, `IFNAME:something` (at most 15 bytes, no '/' or spaces), as
     `ip addr add ... label` sets it; IPv6 addresses have none."""
@@ -110,7 +110,7 @@ class RawRoute(_Table):
     src VIP metric N table T scope S` or with `nexthops` for a multipath route."""
 
     dst: str
-    """Destination network, or `default` (required)."""
+    """Destination network, or `default`."""
     via: str | None = None
     """Gateway address."""
     dev: str | None = None
@@ -134,7 +134,7 @@ class RawRule(_Table):
     lookup TABLE priority N`."""
 
     table: int | str
-    """Table to look up: number 1..2^32-2 or a name from rt_tables (required)."""
+    """Table to look up: number 1..2^32-2 or a name from rt_tables."""
     from_: str | None = msgspec.field(default=None, name="from")
     """Source network to match (`from` or `to` is required)."""
     to: str | None = None
@@ -147,7 +147,7 @@ class RawAuthentication(_Table):
     """VRRPv2 authentication (RFC 3768), `{ type = "PASS", password = "secret12" }`."""
 
     type: str
-    """`PASS` (simple password, VRRPv2 only) or `NONE` (required)."""
+    """`PASS` (simple password, VRRPv2 only) or `NONE`."""
     password: str | None = None
     """The PASS password, 1 to 8 bytes (required for `PASS`; sent in clear text)."""
 
@@ -157,7 +157,7 @@ class RawTrackRef(_Table):
     `{ name = "chk_nginx", weight = -30 }` (weight absent: the string form's meaning)."""
 
     name: str
-    """The interface, `[scripts.NAME]` or `[track_files.NAME]` tracked (required)."""
+    """The interface, `[scripts.NAME]` or `[track_files.NAME]` tracked."""
     weight: int | None = None
     """Override of the weight: interfaces and scripts -253..253, files -254..254; 0 makes
     it a FAULT condition."""
@@ -167,13 +167,12 @@ class RawInstance(_Table):
     """`[instances.NAME]`: one VRRP instance (NAME: 1 to 64 letters, digits, '_', '-', '.')."""
 
     interface: str
-    """Interface the instance sends adverts on and adds its virtual addresses to
-    (required)."""
+    """Interface the instance sends adverts on and adds its virtual addresses to."""
     virtual_router_id: int
-    """VRID 1..255; unique per interface and address family (required)."""
+    """VRID 1..255; unique per interface and address family."""
     virtual_ipaddress: tuple[str | RawVip, ...]
     """Virtual addresses, `ADDR/PLEN` strings or `{ address, label }` tables; one address
-    family per instance (required, at least one)."""
+    family per instance (at least one)."""
     priority: int = 100
     """1..255; the highest becomes master, 255 = address owner."""
     advert_int: float = 1.0
@@ -240,8 +239,7 @@ class RawScript(_Table):
     """`[scripts.NAME]`, keepalived's vrrp_script: a check run every `interval` seconds."""
 
     command: tuple[str, ...]
-    """Program (absolute path) and arguments, run without a shell; exit 0 passes
-    (required)."""
+    """Program (absolute path) and arguments, run without a shell; exit 0 passes."""
     interval: float = 1.0
     """Seconds between the starts of two runs, 0.1..3600."""
     timeout: float | None = None
@@ -260,8 +258,7 @@ class RawTrackFile(_Table):
     """`[track_files.NAME]`, keepalived's track_file: a file holding one integer."""
 
     file: str
-    """Absolute path of the file, read every second; missing or unreadable counts as 0
-    (required)."""
+    """Absolute path of the file, read every second; missing or unreadable counts as 0."""
     weight: int = 1
     """-254..254: value x weight is added to the priority; 0 = FAULT while the value is
     not 0."""
@@ -271,7 +268,7 @@ class RawSyncGroup(_Table):
     """`[sync_groups.NAME]`, keepalived's vrrp_sync_group: instances that share one state."""
 
     instances: tuple[str, ...]
-    """At least two instance names; an instance is in one group at most (required)."""
+    """At least two instance names; an instance is in one group at most."""
     notify: tuple[str, ...] = ()
     """Hook run on every group transition; `GROUP NEW OLD` appended."""
     notify_master: tuple[str, ...] = ()
