@@ -66,7 +66,8 @@ def readme_block() -> str:
                 "| key | type | default | meaning |", "|---|---|---|---|"]
         for key in table.keys:
             default = "(required)" if key.default is None else f"`{key.default}`"
-            if key.default == "none" or (key.default and " " in key.default and '"' not in key.default):
+            words = key.default and (" " in key.default and '"' not in key.default)
+            if key.default == "none" or words:
                 default = key.default  # words, not a literal
             out.append(f"| `{key.name}` | {key.type} | {default} | {_markdown_line(key.doc)} |")
         out.append("")
