@@ -1,22 +1,35 @@
 # vrrpd — developer entry points. Everything runs as root on Debian/Ubuntu.
+# No target starts, stops, restarts or enables a service of the host.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PYTHON  ?= python3
-DEB_PKGS := keepalived mosquitto iproute2 tcpdump nftables ethtool
-# The binaries those packages provide; `deps` installs only what is missing.
-DEB_BINS := keepalived mosquitto ip tcpdump nft ethtool
+# the lab library is not part of the vrrpd package: it runs from the checkout
+LAB     := PYTHONPATH=netns-lab$${PYTHONPATH:+:$$PYTHONPATH}
 
-.PHONY: help venv deps test test-unit lint demo bench clean sweep
+# make install / make deb
+DESTDIR ?=
+PREFIX  ?= /usr/local
+VENVDIR ?= /opt/vrrpd
+INSTALL_PYTHON ?= /usr/bin/python3
+PIP_ARGS ?=
+INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" VENVDIR="$(VENVDIR)" \
+	PYTHON="$(INSTALL_PYTHON)" PIP_ARGS="$(PIP_ARGS)"
+
+.PHONY: help venv deps test test-unit lint demo bench clean sweep docs install uninstall deb
 
 help:
-	@echo "make demo   - build a netns lab, run two vrrpd routers, fail the master over, show it"
-	@echo "make test   - install what is needed (venv, Debian packages) and run the whole suite"
-	@echo "make bench  - measure client-visible outage: vrrpd vs keepalived, same run"
-	@echo "make lint   - ruff"
-	@echo "make sweep  - remove lab namespaces/processes left by an interrupted run"
+	@echo "make demo      - build a netns lab, run two vrrpd routers, fail the master over, show it"
+	@echo "make test      - install what is needed (venv, Debian packages) and run the whole suite"
+	@echo "make bench     - measure client-visible outage: vrrpd vs keepalived, same run"
+	@echo "make lint      - ruff"
+	@echo "make sweep     - remove lab namespaces/processes left by an interrupted run"
+	@echo "make install   - production install: venv in $(VENVDIR), vrrpd in $(PREFIX)/sbin, unit, man pages"
+	@echo "make uninstall - remove what make install added (an edited /etc/vrrpd/vrrpd.toml stays)"
+	@echo "make deb       - build dist/vrrpd_VERSION_ARCH.deb (self-contained, /opt/vrrpd)"
+	@echo "make docs      - regenerate the key table in conf/README.md"
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (need Python >= 3.11)"; exit 1; }
@@ -28,19 +41,9 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# Missing Debian packages only, with their services kept from starting (see the script).
 deps:
-	@missing=""; for b in $(DEB_BINS); do \
-	  command -v $$b >/dev/null || [ -x /usr/sbin/$$b ] || missing=1; done; \
-	if [ -n "$$missing" ]; then \
-	  [ "$$(id -u)" = 0 ] || { echo "error: need root to apt-get install $(DEB_PKGS)"; exit 1; }; \
-	  echo "installing Debian packages: $(DEB_PKGS)"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $(DEB_PKGS) >/dev/null; \
-	fi
-	@for b in $(DEB_BINS); do command -v $$b >/dev/null || [ -x /usr/sbin/$$b ] || \
-	  { echo "error: $$b still missing after install"; exit 1; }; done
-	@# keepalived/mosquitto packages may start system services; the lab runs its own copies.
-	@-systemctl stop keepalived mosquitto >/dev/null 2>&1 || true
+	@packaging/install-deps.sh
 
 test: venv deps
 	@[ "$$(id -u)" = 0 ] || { echo "error: make test runs the netns lab and needs root"; exit 1; }
@@ -55,13 +58,25 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 demo: venv deps
-	$(PY) -m netns_lab demo
+	$(LAB) $(PY) -m netns_lab demo
 
 bench: venv deps
-	$(PY) -m netns_lab bench
+	$(LAB) $(PY) -m netns_lab bench
 
 sweep: venv
-	$(PY) -m netns_lab sweep
+	$(LAB) $(PY) -m netns_lab sweep
+
+docs: venv
+	$(PY) -m vrrpd.docs --readme conf/README.md
+
+install:
+	@$(INSTALL_ENV) packaging/install.sh install
+
+uninstall:
+	@$(INSTALL_ENV) packaging/install.sh uninstall
+
+deb:
+	@PYTHON="$(INSTALL_PYTHON)" PIP_ARGS="$(PIP_ARGS)" VENVDIR="$(VENVDIR)" packaging/build-deb.sh
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -7,7 +7,7 @@ so `vrrpd check-config` shows all mistakes at once.
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,6 @@ from vrrpd.config.sections import build_global, build_mqtt
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
 from vrrpd.config.sync_groups import build_sync_groups
 from vrrpd.config.tracking import build_scripts, build_track_files, instance_tracking
-
-if sys.version_info >= (3, 11):  # noqa: UP036 - pyproject still lists tomli for < 3.11
-    import tomllib
-else:  # pragma: no cover - the grammar must not depend on what else is installed
-    import tomli as tomllib
 
 SECTIONS = ("global", "mqtt", "metrics", "scripts", "track_files", "instances", "sync_groups")
 _TOML_POSITION = re.compile(
