@@ -3,7 +3,7 @@
 # the system's Python packages are never touched), `vrrpd` on the admin's PATH, the systemd
 # unit, /etc/vrrpd/vrrpd.toml (never overwritten), man pages, bash completion, JSON Schema.
 #
-#   install.sh install|uninstall       (run from the source tree)
+#   install.sh install|uninstall       (run from the source tree; `config`: that step alone)
 #
 # Environment (the Makefile passes its variables): DESTDIR (staging root, default empty),
 # PREFIX (/usr/local; the deb uses /usr), VENVDIR (/opt/vrrpd), PYTHON (/usr/bin/python3,
@@ -74,13 +74,19 @@ do_install() {
     sed "s|/usr/share/vrrpd/|$DATADIR/|" "$TREE/packaging/vrrpd.toml" \
         >"$DESTDIR$DATADIR/vrrpd.toml.example"
     chmod 0644 "$DESTDIR$DATADIR/vrrpd.toml.example"
+    do_config
+    echo "installed vrrpd in $V; edit $CONFDIR/vrrpd.toml, then:"
+    echo "  systemctl daemon-reload && systemctl enable --now vrrpd"
+}
+
+# /etc/vrrpd/vrrpd.toml from the example, unless there is one (an admin's is never replaced).
+do_config() {
+    install -d "$DESTDIR$CONFDIR"
     if [ -e "$DESTDIR$CONFDIR/vrrpd.toml" ]; then
         echo "kept $DESTDIR$CONFDIR/vrrpd.toml (the example is $DESTDIR$DATADIR/vrrpd.toml.example)"
     else
         install -m 0640 "$DESTDIR$DATADIR/vrrpd.toml.example" "$DESTDIR$CONFDIR/vrrpd.toml"
     fi
-    echo "installed vrrpd in $V; edit $CONFDIR/vrrpd.toml, then:"
-    echo "  systemctl daemon-reload && systemctl enable --now vrrpd"
 }
 
 do_uninstall() {
@@ -109,5 +115,6 @@ do_uninstall() {
 case "${1:-}" in
     install) do_install ;;
     uninstall) do_uninstall ;;
+    config) do_config ;;  # the config step alone (tests)
     *) fail "usage: $0 install|uninstall" ;;
 esac
