@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,32 @@ def test_unit_promises():
     assert {"AF_NETLINK", "AF_PACKET", "AF_INET", "AF_INET6", "AF_UNIX"} <= set(
         svc["RestrictAddressFamilies"].split())
     assert svc["RuntimeDirectory"] == "vrrpd"  # /run/vrrpd for the control socket
+    # the install layout: make install / make deb rewrite /usr/sbin for their PREFIX
+    assert svc["ExecStart"] == "/usr/sbin/vrrpd run -c /etc/vrrpd/vrrpd.toml"
+    assert svc["ExecStartPre"] == "/usr/sbin/vrrpd check-config -c /etc/vrrpd/vrrpd.toml"
+
+
+def test_sandbox_keeps_what_vrrpd_and_its_hooks_need():
+    svc = _service()
+    # hooks and track scripts are subprocesses: the syscall filter must allow @process
+    filters = [line.split("=", 1)[1] for line in UNIT.read_text().splitlines()
+               if line.startswith("SystemCallFilter=")]
+    assert filters == ["@system-service", "~@privileged @resources"]
+    assert "EPERM" in svc["SystemCallErrorNumber"]  # a refused call fails, nothing is killed
+    # node_exporter reads the textfile as its own user: files must stay world-readable
+    assert int(svc["UMask"], 8) & 0o004 == 0
+    assert "/var/lib/prometheus/node-exporter" in svc["ReadWritePaths"]
+    text = UNIT.read_text()
+    assert "EROFS" in text and "ReadWritePaths=" in text  # says why a hook cannot write
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+def test_exposure_score_at_most_2_5():
+    done = subprocess.run(["systemd-analyze", "security", "--offline=true", str(UNIT)],
+                          capture_output=True, text=True, timeout=60)
+    match = re.search(r"Overall exposure level for vrrpd\.service: ([0-9.]+)", done.stdout)
+    assert match, done.stdout + done.stderr
+    assert float(match[1]) <= 2.5, done.stdout
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
@@ -42,7 +69,9 @@ def test_systemd_analyze_verify(tmp_path):
     if not vrrpd.exists():
         pytest.fail(f"{vrrpd} missing: the project is not pip-installed in this venv")
     unit = tmp_path / "vrrpd.service"
-    unit.write_text(UNIT.read_text().replace("/usr/local/bin/vrrpd", str(vrrpd)))
-    done = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+    unit.write_text(UNIT.read_text().replace("/usr/sbin/vrrpd", str(vrrpd)))
+    # --man=no: the man:vrrpd(8) pages exist once installed (tests/packaging checks `man -w`)
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)],
+                          capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
