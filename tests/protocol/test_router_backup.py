@@ -10,7 +10,7 @@ from tests.protocol.simulation import OURS, heard, instance
 from vrrpd.protocol.actions import (
     AddVips,
     AdvertDropped,
-    AdvertDropReason,
+    DropReason,
     SendAdvert,
     SendGarp,
     SetTimer,
@@ -22,7 +22,7 @@ from vrrpd.protocol.router import Router
 
 T0 = 10.0
 MDI_100_1S = 3 + 156 / 256  # Master_Down_Interval for priority 100 and a 1 s master
-DROP = AdvertDropReason
+DROP = DropReason
 
 
 def _backup(**overrides) -> Router:

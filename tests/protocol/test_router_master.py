@@ -9,7 +9,7 @@ import pytest
 from tests.protocol.simulation import heard, instance
 from vrrpd.protocol.actions import (
     AdvertDropped,
-    AdvertDropReason,
+    DropReason,
     RemoveVips,
     SendAdvert,
     SendGarp,
@@ -141,13 +141,13 @@ def test_split_brain_heal_is_rate_limited_to_one_per_advert_interval():
 def test_master_drops_its_own_looped_back_advert_without_healing():
     router, became = _master()
     assert router.handle(heard("192.0.2.10", 100), became + 0.1) == [
-        AdvertDropped(AdvertDropReason.OWN_ADDRESS)
+        AdvertDropped(DropReason.OWN_ADDRESS)
     ]
 
 
 def test_rfc3768_7_1_v2_master_ignores_a_higher_advert_with_another_interval():
     router, became = _master(version=2, advert_int=1.0)
     assert router.handle(heard("192.0.2.12", 200, version=2, interval=3), became + 0.1) == [
-        AdvertDropped(AdvertDropReason.INTERVAL_MISMATCH)
+        AdvertDropped(DropReason.INTERVAL_MISMATCH)
     ]
     assert router.state is State.MASTER

@@ -11,7 +11,7 @@ from tests.protocol.simulation import VIP, heard, instance
 from vrrpd.protocol.actions import (
     AddVips,
     AdvertDropped,
-    AdvertDropReason,
+    DropReason,
     SendAdvert,
     SendGarp,
     SetTimer,
@@ -113,7 +113,7 @@ def test_v2_backup_follows_a_new_advert_interval_for_its_master_down_timer():
     assert router.reconfigure(replace(router.params, advert_int=2.0), NOW) == []
     assert router.master_adver_int == 2.0
     assert router.handle(heard("192.0.2.12", 200, version=2, interval=1), NOW) == [
-        AdvertDropped(AdvertDropReason.INTERVAL_MISMATCH)
+        AdvertDropped(DropReason.INTERVAL_MISMATCH)
     ]
     assert router.handle(heard("192.0.2.12", 200, version=2, interval=2), NOW) == [
         SetTimer(Timer.MASTER_DOWN, NOW + 6 + 156 / 256)

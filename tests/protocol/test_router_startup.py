@@ -11,7 +11,7 @@ from tests.protocol.simulation import OURS, heard, instance
 from vrrpd.protocol.actions import (
     AddVips,
     AdvertDropped,
-    AdvertDropReason,
+    DropReason,
     RemoveVips,
     SendAdvert,
     SendGarp,
@@ -183,9 +183,9 @@ def test_interface_up_outside_fault_does_nothing(state_setter):
 
 def test_adverts_in_init_and_fault_are_dropped_as_inactive():
     router = Router(instance())
-    assert router.handle(heard("192.0.2.12", 200), T0) == [AdvertDropped(AdvertDropReason.INACTIVE)]
+    assert router.handle(heard("192.0.2.12", 200), T0) == [AdvertDropped(DropReason.INACTIVE)]
     router.handle(InterfaceDown(), T0)
-    assert router.handle(heard("192.0.2.12", 200), T0) == [AdvertDropped(AdvertDropReason.INACTIVE)]
+    assert router.handle(heard("192.0.2.12", 200), T0) == [AdvertDropped(DropReason.INACTIVE)]
     assert router.master_ip is None
 
 

@@ -12,15 +12,12 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from vrrpd.protocol.actions import AdvertDropReason, State
-from vrrpd.protocol.packet import DropReason
+from vrrpd.protocol.vocabulary import RECEIVE_PATH_ONLY, DropReason, State
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # every reason the codec or the state machine can give, so the series exist (at 0) from start;
 # reasons found only by the daemon (bad_ttl, unknown_peer) appear once seen
-KNOWN_DROP_REASONS = tuple(
-    sorted({r.value for r in DropReason} | {r.value for r in AdvertDropReason})
-)
+KNOWN_DROP_REASONS = tuple(sorted(r.value for r in DropReason if r not in RECEIVE_PATH_ONLY))
 
 Labels = dict[str, str]
 Sample = tuple[Labels, float | int | bool]

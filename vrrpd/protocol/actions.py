@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-from vrrpd.protocol.events import Timer
-
-
-class State(enum.StrEnum):
-    INIT = "INIT"
-    BACKUP = "BACKUP"
-    MASTER = "MASTER"
-    FAULT = "FAULT"
+from vrrpd.protocol.vocabulary import DropReason as DropReason  # re-exported: AdvertDropped
+from vrrpd.protocol.vocabulary import State as State  # re-exported: read off StateChanged
+from vrrpd.protocol.vocabulary import Timer
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,22 +52,11 @@ class StateChanged:
     reason: str
 
 
-class AdvertDropReason(enum.StrEnum):
-    """Why a decoded advertisement was not acted on by the Router (counter keys)."""
-
-    INACTIVE = "inactive"  # the instance is in INIT or FAULT and takes no part
-    VRID_MISMATCH = "vrid_mismatch"  # not our virtual router
-    VERSION_MISMATCH = "version_mismatch"  # v2 advert to a v3 instance or the reverse
-    OWN_ADDRESS = "own_address"  # our own advert looped back (source is our primary address)
-    BAD_INTERVAL = "bad_interval"  # v3 Max Adver Int of 0: no timers can be derived from it
-    INTERVAL_MISMATCH = "interval_mismatch"  # v2: Adver Int differs from ours (RFC 3768 §7.1)
-
-
 @dataclass(frozen=True, slots=True)
 class AdvertDropped:
     """The advert was discarded without effect; the driver counts it under `reason`."""
 
-    reason: AdvertDropReason
+    reason: DropReason
 
 
 Action = SendAdvert | AddVips | RemoveVips | SendGarp | SetTimer | StateChanged | AdvertDropped

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from typing import TYPE_CHECKING
 
 from vrrpd.protocol.packet import Advert
-
-if TYPE_CHECKING:  # actions imports Timer from here: a run-time import would be circular
-    from vrrpd.protocol.actions import State
-
-
-class Timer(enum.StrEnum):
-    """The timers a Router may ask the driver to run (RFC 5798 §6.2 plus preempt delay)."""
-
-    ADVER = "adver"  # Adver_Timer: a master's next advertisement
-    MASTER_DOWN = "master_down"  # Master_Down_Timer: a backup's patience
-    PREEMPT = "preempt"  # preempt_delay before taking over from a lower-priority master
+from vrrpd.protocol.vocabulary import State
+from vrrpd.protocol.vocabulary import Timer as Timer  # re-exported: named by TimerFired
 
 
 @dataclass(frozen=True, slots=True)

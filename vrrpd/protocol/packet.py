@@ -18,6 +18,8 @@ import struct
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 
+from vrrpd.protocol.vocabulary import DropReason as DropReason  # re-exported: PacketError.reason
+
 IPAddress = IPv4Address | IPv6Address
 
 VRRP_PROTOCOL = 112  # IP protocol / IPv6 next-header number
@@ -38,18 +40,6 @@ class ChecksumForm(enum.StrEnum):
     V2 = "v2"  # RFC 3768: over the VRRP message only
     PSEUDO = "pseudo"  # RFC 5798: with the IPv4/IPv6 pseudo-header
     NO_PSEUDO = "no_pseudo"  # RFC 9568 / some vendors: v3 over IPv4 without pseudo-header
-
-
-class DropReason(enum.StrEnum):
-    """Machine-readable reasons a received packet is rejected (counter keys)."""
-
-    SHORT = "short"
-    BAD_VERSION = "bad_version"
-    BAD_TYPE = "bad_type"
-    BAD_CHECKSUM = "bad_checksum"
-    COUNT_MISMATCH = "count_mismatch"
-    BAD_INTERVAL = "bad_interval"
-    AUTH_MISMATCH = "auth_mismatch"
 
 
 class PacketError(ValueError):

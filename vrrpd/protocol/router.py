@@ -56,7 +56,7 @@ from vrrpd.protocol.actions import (
     Action,
     AddVips,
     AdvertDropped,
-    AdvertDropReason,
+    DropReason,
     RemoveVips,
     SendAdvert,
     SendGarp,
@@ -214,22 +214,22 @@ class Router(RouterView):
             return self._master_hears(src, advert, now)
         return self._backup_hears(src, advert, now)
 
-    def _drop_reason(self, src: IPAddress, advert: Advert) -> AdvertDropReason | None:
+    def _drop_reason(self, src: IPAddress, advert: Advert) -> DropReason | None:
         params = self._params
         if self._state in (State.INIT, State.FAULT):
-            return AdvertDropReason.INACTIVE
+            return DropReason.INACTIVE
         if advert.vrid != params.vrid:
-            return AdvertDropReason.VRID_MISMATCH
+            return DropReason.VRID_MISMATCH
         if advert.version != params.version:
-            return AdvertDropReason.VERSION_MISMATCH
+            return DropReason.VERSION_MISMATCH
         if src == params.primary_ip:
-            return AdvertDropReason.OWN_ADDRESS
+            return DropReason.OWN_ADDRESS
         try:
             wire_interval_to_seconds(advert.interval, advert.version)
         except ValueError:
-            return AdvertDropReason.BAD_INTERVAL
+            return DropReason.BAD_INTERVAL
         if params.version == 2 and advert.interval != seconds_to_v2(params.advert_int):
-            return AdvertDropReason.INTERVAL_MISMATCH
+            return DropReason.INTERVAL_MISMATCH
         return None
 
     def _backup_hears(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from vrrpd.protocol.vocabulary import DropReason
+
 
 @dataclass
 class Counters:
@@ -23,8 +25,8 @@ class Counters:
     dropped: Counter[str] = field(default_factory=Counter)
     checksum_forms: Counter[str] = field(default_factory=Counter)
 
-    def drop(self, reason: str) -> None:
-        self.dropped[reason] += 1
+    def drop(self, reason: DropReason) -> None:
+        self.dropped[reason.value] += 1  # plain str keys: the status JSON's counter names
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -11,6 +11,7 @@ from typing import Any
 
 from vrrpd import log
 from vrrpd.protocol.packet import PacketError, check_auth, decode
+from vrrpd.protocol.vocabulary import DropReason
 
 RECV_BATCH = 64
 LOG_EVERY = 10.0
@@ -63,29 +64,29 @@ class Listener:
         data = pkt.payload
         runner = self.by_vrid.get(data[1]) if len(data) > 1 else None
         if runner is None:
-            self.dropped["unknown_vrid"] += 1
+            self.dropped[DropReason.UNKNOWN_VRID.value] += 1
             return
-        reason = None
+        reason: DropReason | None = None
         if pkt.ttl != 255:
-            reason = "bad_ttl"
+            reason = DropReason.BAD_TTL
         elif not runner.accepts_source(pkt.src):
-            reason = "unknown_peer"
+            reason = DropReason.UNKNOWN_PEER
         if reason is None:
             try:
                 advert = decode(data, pkt.src, pkt.dst)
                 if advert.version != runner.cfg.version:
-                    reason = "version_mismatch"
+                    reason = DropReason.VERSION_MISMATCH
                 elif advert.version == 2:
                     check_auth(advert, runner.cfg.auth_type, runner.cfg.auth_password)
             except PacketError as exc:
-                reason = exc.reason.value
+                reason = exc.reason
         if reason is not None:
             runner.counters.drop(reason)
             self.limit(
-                (runner.name, reason),
+                (runner.name, reason.value),
                 log.get().warning,
                 instance=runner.name,
-                reason=reason,
+                reason=reason.value,
                 src=str(pkt.src),
             )
             return
