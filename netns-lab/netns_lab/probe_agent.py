@@ -48,6 +48,8 @@ def agent_argv(
 
 
 def inet_checksum(data: bytes) -> int:
+    """RFC 1071 sum. A deliberate copy of vrrpd.protocol.packet.internet_checksum: the probe
+    runs stdlib-only inside lab namespaces and must not depend on the code it measures."""
     if len(data) % 2:
         data += b"\0"
     total = sum(struct.unpack(f"!{len(data) // 2}H", data))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 
 from vrrpd.io.errors import InterfaceMissing, NeedPrivilege, SocketFailed
+from vrrpd.protocol.packet import internet_checksum  # the one RFC 1071 sum
 
 ETH_P_ARP = 0x0806
 ETH_P_IPV6 = 0x86DD
@@ -86,7 +87,7 @@ def parse_na(frame: bytes) -> Claim | None:
     icmp = frame[54 : 54 + payload_len]
     if len(icmp) < 24 or len(icmp) != payload_len or icmp[0] != NEIGHBOR_ADVERT or icmp[1]:
         return None
-    if _checksum(_pseudo_header(frame[22:38], frame[38:54], len(icmp)) + icmp) != 0:
+    if internet_checksum(_pseudo_header(frame[22:38], frame[38:54], len(icmp)) + icmp) != 0:
         return None
     target = IPv6Address(icmp[8:24])
     if target.is_multicast:
@@ -144,7 +145,7 @@ def ns_probe(
         dst_ip, dst = target.packed, parse_mac(dst_mac)
     body = bytes([1, 1]) + mac  # source link-layer address option
     icmp = bytes([NEIGHBOR_SOLICIT, 0, 0, 0]) + b"\0" * 4 + target.packed + body
-    checksum = _checksum(_pseudo_header(src_ip.packed, dst_ip, len(icmp)) + icmp)
+    checksum = internet_checksum(_pseudo_header(src_ip.packed, dst_ip, len(icmp)) + icmp)
     icmp = icmp[:2] + struct.pack("!H", checksum) + icmp[4:]
     ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), ICMPV6, ND_HOP_LIMIT) + src_ip.packed + dst_ip
     return dst + mac + b"\x86\xdd" + ip6 + icmp
@@ -172,16 +173,6 @@ def _station(mac: bytes) -> bool:
 
 def _pseudo_header(src: bytes, dst: bytes, length: int) -> bytes:
     return src + dst + struct.pack("!I3xB", length, ICMPV6)
-
-
-def _checksum(data: bytes) -> int:
-    """RFC 1071 one's-complement sum; 0 over data that includes a correct checksum."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 # -- the socket ------------------------------------------------------------------------------
