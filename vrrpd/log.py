@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import structlog
+from structlog.typing import FilteringBoundLogger
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
           "error": logging.ERROR}
@@ -61,6 +62,9 @@ def configure(level: str = "info", *, stream: Any = None, json: bool | None = No
         logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+
+
+Logger = FilteringBoundLogger  # what get() hands out, for signatures across modules
 
 
 def get(name: str = "vrrpd") -> Any:

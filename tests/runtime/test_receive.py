@@ -29,7 +29,6 @@ class Runner:
     peers: tuple = ()
     counters: Counters = field(default_factory=Counters)
     heard: list = field(default_factory=list)
-    split_brain: object = None
 
     def accepts_source(self, src) -> bool:
         return not self.peers or src in self.peers
@@ -45,7 +44,7 @@ def advert(version=3, vrid=51, **kw) -> bytes:
 
 
 def listener(runner: Runner) -> Listener:
-    return Listener(sock=None, ifindex=2, family=2, by_vrid={51: runner}, own={US})
+    return Listener(ifindex=2, family=2, by_vrid={51: runner}, own={US})
 
 
 def test_a_valid_advert_reaches_its_instance():

@@ -61,10 +61,11 @@ class Runner:
         self.router = SimpleNamespace(state=State.BACKUP)
         self.counters = Counters()
         self.applied: list = []
-        self.split_brain = None
 
-    def apply(self, actions: list) -> None:
-        self.applied += actions
+    def announce(self) -> None:
+        """InstanceRunner.announce: a GARP schedule behind the VIP work (recorded as the
+        SendGarp it stands for)."""
+        self.applied.append(SendGarp(reason="became-master"))
 
     def become(self, state: State, reason: str = "test") -> StateChanged:
         change = StateChanged(self.router.state, state, reason)
@@ -157,7 +158,8 @@ async def test_split_brain_is_logged_published_and_shown_once_then_healed():
     runner, sender = Runner(), Sender()
     try:
         watch = setup.watches.attach(runner, sender)
-        assert runner.split_brain is watch and runner.split_brain.status() is None
+        assert setup.watches.watch_of(runner) is watch
+        assert setup.watches.status_of(runner) is None
         listener = listener_of(setup)
         with structlog.testing.capture_logs() as logs:
             watch.state_changed(runner.become(State.MASTER))
@@ -298,7 +300,7 @@ async def test_detection_is_off_with_zero_or_without_a_mac_and_survives_socket_e
         runner = Runner()
         with structlog.testing.capture_logs() as logs:
             assert failing.attach(runner, Sender()) is None
-        assert runner.split_brain is None
+        assert failing.watch_of(runner) is None and failing.status_of(runner) is None
         assert logs[0]["event"] == "split-brain detection off: cannot watch ARP/NA"
     finally:
         setup.close()

@@ -10,40 +10,52 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from vrrpd import __version__, log
 from vrrpd.config import Config, ConfigError, load_config
+from vrrpd.config.model import InstanceConfig
 from vrrpd.control.client import ControlError
 from vrrpd.control.server import ControlServer
 from vrrpd.export.metrics_server import MetricsExporter
 from vrrpd.export.sdnotify import Notifier
 from vrrpd.io import errors as io_errors
 from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
-from vrrpd.io.netlink import AddressRemoved, LinkChanged, LinkRemoved, Netlink
-from vrrpd.io.rawsock import VrrpSocket
+from vrrpd.io.netlink import (
+    AddressRemoved,
+    LinkChanged,
+    LinkInfo,
+    LinkRemoved,
+    Netlink,
+    NetlinkEvent,
+)
+from vrrpd.io.rawsock import Received, VrrpSocket
+from vrrpd.io.route_types import RouteEvent
 from vrrpd.io.routes import RouteTable
 from vrrpd.privileges import missing_capabilities
+from vrrpd.protocol.actions import StateChanged
 from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
+from vrrpd.runtime.preflight import ADDRESS_FAMILY, StartupError, prepare
 from vrrpd.runtime.receive import Listener
-from vrrpd.runtime.split_brain import SplitBrainWatches
+from vrrpd.runtime.seams import Instance
+from vrrpd.runtime.sockets import SocketRegistry
+from vrrpd.runtime.split_brain import Payload, SplitBrainWatches
 from vrrpd.runtime.sync_groups import SyncGroups
 from vrrpd.runtime.tracking import TrackMonitor
+from vrrpd.runtime.watch import watch_forever
+
+if TYPE_CHECKING:
+    from vrrpd.export.mqtt import MqttPublisher  # imported at run time only when configured
 
 STOP_TIMEOUT = 10.0
-ADDRESS_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
 
 
-class StartupError(Exception):
-    """A problem the user can fix; shown as one line, exit 1."""
-
-
-def _tunable_only(old: Any, new: Any) -> bool:
+def _tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
     """True when two instance configs differ only in what a master can apply in place."""
     in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
                 "garp_master_refresh", "notify", "notify_master", "notify_backup",
@@ -59,14 +71,15 @@ class Daemon:
         self.config_path = config_path
         self.socket_path = socket_path
         self.runners: dict[str, InstanceRunner] = {}
-        self.listeners: dict[tuple[int, int], Listener] = {}
+        self.listeners: dict[tuple[int, int], Listener] = {}  # by (ifindex, family)
+        self.vrrp_sockets: SocketRegistry[Received] = SocketRegistry(OSError, "receive failed")
         self.senders: dict[int, FrameSender] = {}
         self.link_up: dict[int, bool] = {}
         self._log = log.get()
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.netlink: Any = None
+        self.netlink: Netlink | None = None
         self.route_table: RouteTable | None = None  # opened for the first instance with routes
         self.control = ControlServer(socket_path, self.status)
         self.started = time.time()
@@ -76,7 +89,7 @@ class Daemon:
         self.sync_groups = SyncGroups(config.sync_groups)
         self.tracking = TrackMonitor(config, on_fault=self.sync_groups.fault_changed)
         self.notifier = Notifier()
-        self.mqtt: Any = None
+        self.mqtt: MqttPublisher | None = None
         if config.mqtt is not None:
             from vrrpd.export.mqtt import (
                 MqttPublisher,  # aiomqtt costs ~0.1 s of start-up: only if used
@@ -134,7 +147,7 @@ class Daemon:
     def request_stop(self) -> None:
         self._stop.set()
 
-    def _spawn(self, coro: Any, name: str) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, object], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -156,37 +169,19 @@ class Daemon:
         if self.route_table is not None:
             await self.route_table.__aexit__(None, None, None)
             self.route_table = None
-        loop = asyncio.get_running_loop()
-        for lst in self.listeners.values():
-            loop.remove_reader(lst.sock.fileno())
-            lst.sock.close()
+        self.vrrp_sockets.close_all()
         self.listeners.clear()
         for sender in self.senders.values():
             sender.close()
         self.senders.clear()
 
     # -- instances ---------------------------------------------------------------------
-    async def _add_instance(self, cfg: Any) -> InstanceRunner:
+    async def _add_instance(self, cfg: InstanceConfig) -> InstanceRunner:
         nl = self.netlink
+        assert nl is not None, "instances are added inside run()'s Netlink session"
         link = await nl.link(cfg.interface)
         self.link_up.setdefault(link.index, link.up)
-        if cfg.unicast_src_ip is not None:
-            primary = cfg.unicast_src_ip
-        else:
-            primary = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
-            if primary is None:
-                kind = "IPv4" if cfg.family == 4 else "IPv6 link-local"
-                raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
-                                   f"{kind} address to send adverts from")
-        for vip in cfg.vips:
-            others = [i for i in await nl.owners(vip.interface.ip) if i != link.index]
-            if others:
-                raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
-                                   f"configured on another interface (ifindex {others[0]})")
-        for vip in cfg.vips:  # left behind by a crashed run: we start as BACKUP without them
-            if await nl.remove_vip(link.index, vip.interface):
-                self._log.warning("removed stale VIP left by an earlier run",
-                                  instance=cfg.name, vip=str(vip.interface))
+        primary = await prepare(nl, cfg, link, self._log)
         listener = self._listener(cfg, link)
         if cfg.virtual_router_id in listener.by_vrid:
             raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
@@ -196,13 +191,15 @@ class Daemon:
             sender = self.senders[link.index] = FrameSender(link.index)
         ll = None  # unsolicited NA from the VIP itself, as keepalived sends it
 
-        def garp_factory(c: Any) -> GarpSchedule:
+        def garp_factory(c: InstanceConfig) -> GarpSchedule:
             return GarpSchedule(sender, build_frames(link.mac, [v.interface for v in c.vips], ll),
                                 repeat=c.garp_master_repeat, interval=c.garp_interval,
                                 second_delay=c.garp_master_delay, refresh=c.garp_master_refresh,
                                 on_sent=lambda n: self._count_garp(c.name, n))
 
-        runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=listener.sock,
+        sock = self.vrrp_sockets.get((link.index, cfg.family))
+        assert isinstance(sock, VrrpSocket)
+        runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=sock,
                                 netlink=nl, garp_factory=garp_factory,
                                 on_transition=self._on_transition,
                                 routes=await self._route_table(cfg),
@@ -218,14 +215,15 @@ class Daemon:
         runner.start()
         return runner
 
-    def _listener(self, cfg: Any, link: Any) -> Listener:
+    def _listener(self, cfg: InstanceConfig, link: LinkInfo) -> Listener:
         key = (link.index, cfg.family)
         lst = self.listeners.get(key)
         if lst is None:
             sock = VrrpSocket(cfg.interface, link.index, ADDRESS_FAMILY[cfg.family],
                               join_multicast=True)
-            lst = self.listeners[key] = Listener(sock, link.index, cfg.family)
-            asyncio.get_running_loop().add_reader(sock.fileno(), lst.on_readable)
+            lst = self.listeners[key] = Listener(link.index, cfg.family,
+                                                 on_advert=self.split_brain.advert)
+            self.vrrp_sockets.add(key, sock, lst.dispatch)
         return lst
 
     def _startup_delay_left(self) -> float:
@@ -245,11 +243,10 @@ class Daemon:
                 del lst.by_vrid[runner.cfg.virtual_router_id]
                 lst.own.discard(runner.primary_ip)
             if not lst.by_vrid:
-                asyncio.get_running_loop().remove_reader(lst.sock.fileno())
-                lst.sock.close()
+                self.vrrp_sockets.close(key)
                 del self.listeners[key]
 
-    async def _route_table(self, cfg: Any) -> RouteTable | None:
+    async def _route_table(self, cfg: InstanceConfig) -> RouteTable | None:
         """The routes adapter, opened (and watched) once an instance has routes or rules."""
         if not (cfg.virtual_routes or cfg.virtual_rules):
             return None
@@ -261,32 +258,30 @@ class Daemon:
     async def _watch_routes(self) -> None:
         """Route/rule/address/link events to the instances; after a lost stream, each
         instance re-checks everything (events may be missing)."""
-        backoff = 0.5
-        while True:
-            try:
-                async for ev in self.route_table.watch():
-                    backoff = 0.5
-                    for r in list(self.runners.values()):
-                        r.route_event(ev)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep watching after a netlink hiccup
-                self._log.error("route watch failed; restarting", error=str(exc))
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 10.0)
+        table = self.route_table
+        assert table is not None
+
+        def to_instances(ev: RouteEvent) -> None:
+            for r in list(self.runners.values()):
+                r.route_event(ev)
+
+        def repair_all() -> None:
             for r in list(self.runners.values()):
                 r.request_repair()
+
+        await watch_forever(table.watch, to_instances, what="route", log=self._log,
+                            on_restart=repair_all)  # fmt: skip
 
     def _count_garp(self, name: str, frames: int) -> None:
         runner = self.runners.get(name)
         if runner is not None:
             runner.counters.garp_sent += frames
 
-    def _on_transition(self, runner: InstanceRunner, change: Any) -> None:
-        """Fan a transition out to its observers (sd_notify, MQTT, metrics); notify hooks
-        are queued by the instance itself, behind the transition's VIP work."""
-        if runner.split_brain is not None:
-            runner.split_brain.state_changed(change)
+    def _on_transition(self, runner: Instance, change: StateChanged) -> None:
+        """Fan a transition out to its observers (split brain, sd_notify, MQTT, metrics) and
+        the sync groups; notify hooks are queued by the instance itself, behind the
+        transition's VIP work."""
+        self.split_brain.state_changed(runner, change)
         self.notifier.status(self.summary())
         if self.mqtt is not None:
             from vrrpd.export.mqtt import transition_payload
@@ -296,7 +291,7 @@ class Daemon:
             self.metrics.changed()
         self.sync_groups.member_transition(runner, change)  # may pull the other members now
 
-    def _on_split_brain(self, runner: InstanceRunner, payload: dict[str, Any]) -> None:
+    def _on_split_brain(self, runner: Instance, payload: Payload) -> None:
         """A split-brain episode began or ended (the watch has logged it already)."""
         if self.mqtt is not None:
             self.mqtt.publish_split_brain(runner.name, payload)
@@ -316,20 +311,11 @@ class Daemon:
 
     # -- netlink -------------------------------------------------------------------------
     async def _watch_netlink(self) -> None:
-        backoff = 0.5
-        while True:
-            try:
-                async for ev in self.netlink.watch():
-                    backoff = 0.5
-                    self._netlink_event(ev)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep watching after a netlink hiccup
-                self._log.error("netlink watch failed; restarting", error=str(exc))
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 10.0)
+        nl = self.netlink
+        assert nl is not None
+        await watch_forever(nl.watch, self._netlink_event, what="netlink", log=self._log)
 
-    def _netlink_event(self, ev: Any) -> None:
+    def _netlink_event(self, ev: NetlinkEvent) -> None:
         if isinstance(ev, AddressRemoved):
             for r in self.runners.values():
                 if r.link.index == ev.ifindex:
@@ -394,10 +380,11 @@ class Daemon:
             "mqtt": self.mqtt.stats() if self.mqtt is not None else None,
         }
 
-
     def _instance_status(self, runner: InstanceRunner) -> dict[str, Any]:
         group = self.sync_groups.group_of(runner.name)
-        return {**runner.status(), "sync_group": group.cfg.name if group is not None else None,
+        split_brain = self.split_brain.status_of(runner)
+        return {**runner.status(split_brain),
+                "sync_group": group.cfg.name if group is not None else None,
                 "tracking": self.tracking.status_of(runner.name)}
 
 

@@ -10,9 +10,12 @@ the instance runs, so the host keeps a way out while it is not master.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+from typing import Protocol
 
+from vrrpd.config.model import InstanceConfig, VirtualRoute, VirtualRule
 from vrrpd.io.errors import VrrpIoError
 from vrrpd.io.route_types import (
     RT_TABLE_MAIN,
@@ -20,15 +23,32 @@ from vrrpd.io.route_types import (
     LinkUp,
     Nexthop,
     Route,
+    RouteEvent,
     RouteRemoved,
     Rule,
     RuleRemoved,
 )
+from vrrpd.log import Logger
+from vrrpd.runtime.counters import Counters
 
-Addresses = Callable[[], Awaitable[Iterable[Any]]]  # the addresses now on the interface
+IPAddress = IPv4Address | IPv6Address
+# the addresses now on the interface (interfaces from netlink; plain addresses in tests)
+Addresses = Callable[[], Awaitable[Iterable[IPv4Interface | IPv6Interface | IPAddress]]]
 
 
-def io_route(route: Any) -> Route:
+class RouteStore(Protocol):
+    """What Egress needs of vrrpd.io.routes.RouteTable."""
+
+    async def ensure_route(self, route: Route) -> bool: ...
+
+    async def ensure_rule(self, rule: Rule) -> bool: ...
+
+    async def delete_route(self, route: Route) -> bool: ...
+
+    async def delete_rule(self, rule: Rule) -> bool: ...
+
+
+def io_route(route: VirtualRoute) -> Route:
     """A config VirtualRoute as the routes adapter takes it."""
     return Route(
         dst=route.dst,
@@ -42,27 +62,23 @@ def io_route(route: Any) -> Route:
     )
 
 
-def io_rule(rule: Any) -> Rule:
+def io_rule(rule: VirtualRule) -> Rule:
     return Rule(
         family=rule.family, table=rule.table, src=rule.src, dst=rule.dst, priority=rule.priority
     )
 
 
-def fallback_routes(cfg: Any, primary_ip: Any) -> tuple[Route, ...]:
+def fallback_routes(cfg: InstanceConfig, primary_ip: IPAddress | None) -> tuple[Route, ...]:
     """The src routes again with the primary address as src (IPv4; IPv6 adverts come from
     the link-local address, so there the kernel picks the source) and `fallback_metric`."""
     if not cfg.fallback_routes:
         return ()
     src = primary_ip if primary_ip is not None and primary_ip.version == 4 else None
     return tuple(
-        Route(**{**_fields(io_route(route)), "src": src, "metric": cfg.fallback_metric})
+        dataclasses.replace(io_route(route), src=src, metric=cfg.fallback_metric)
         for route in cfg.virtual_routes
         if route.src is not None
     )
-
-
-def _fields(route: Route) -> dict[str, Any]:
-    return {name: getattr(route, name) for name in Route.__slots__}
 
 
 class Egress:
@@ -70,13 +86,13 @@ class Egress:
 
     def __init__(
         self,
-        cfg: Any,
+        cfg: InstanceConfig,
         *,
-        primary_ip: Any,
-        table: Any,
+        primary_ip: IPAddress | None,
+        table: RouteStore,
         addresses: Addresses,
-        counters: Any,
-        log: Any,
+        counters: Counters,
+        log: Logger,
     ) -> None:
         self.routes = tuple(io_route(route) for route in cfg.virtual_routes)
         self.rules = tuple(io_rule(rule) for rule in cfg.virtual_rules)
@@ -92,7 +108,7 @@ class Egress:
     def configured(self) -> bool:
         return bool(self.routes or self.rules or self.fallbacks)
 
-    def concerns(self, event: Any) -> bool:
+    def concerns(self, event: RouteEvent) -> bool:
         """Whether a route event may have undone something of ours."""
         if not self.configured:
             return False

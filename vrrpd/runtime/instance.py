@@ -12,34 +12,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import socket
 import time
 from collections.abc import Callable
-from ipaddress import IPv4Address, IPv6Address, ip_address
-from typing import Any
 
 from vrrpd import log
+from vrrpd.config.model import GlobalConfig, InstanceConfig, VirtualIp
 from vrrpd.io.hooks import HookJob, HookRunner
+from vrrpd.io.netlink import LinkInfo
+from vrrpd.io.route_types import RouteEvent
 from vrrpd.protocol import actions as act
 from vrrpd.protocol.events import AdvertReceived, Event, Shutdown, Startup, Timer, TimerFired
-from vrrpd.protocol.packet import Advert, encode
+from vrrpd.protocol.packet import Advert
 from vrrpd.protocol.router import Router, RouterParams
+from vrrpd.runtime.adverts import ADVERT_HOLD_MAX as ADVERT_HOLD_MAX  # re-exported
+from vrrpd.runtime.adverts import Adverts
 from vrrpd.runtime.counters import Counters
-from vrrpd.runtime.egress import Egress
+from vrrpd.runtime.egress import Egress, RouteStore
 from vrrpd.runtime.notify import transition_job
+from vrrpd.runtime.seams import (
+    AdvertSocket,
+    Announcer,
+    IPAddress,
+    IPInterface,
+    TransitionObserver,
+    VipNetlink,
+)
+from vrrpd.runtime.vip_work import Announce, Command, Readd, RunHooks, Step
 
-VRRP_GROUP = {4: ip_address("224.0.0.18"), 6: ip_address("ff02::12")}
 NETLINK_TIMEOUT = 5.0
 # Linux lets a poll/epoll timeout expire late by 0.1% of its length (select_estimate_accuracy),
 # on top of epoll's whole milliseconds: 3.6 ms on a VRRPv2 Master_Down_Interval. Timers ask to
 # be woken that much early; a firing more than TIMER_TOLERANCE early is re-armed by the Router
 # for the same deadline, and that short wait has next to no slack.
 EPOLL_SLACK = 0.001
-# On becoming master the first advert waits until the VIPs are up and announced (bounded):
-# a preempted master that hears it releases the VIP at once, and clients must already be
-# on our MAC by then, or their packets land on a host that just dropped the address.
-ADVERT_HOLD_MAX = 0.02
+# On becoming master the first advert waits until the VIPs are up and announced (bounded,
+# ADVERT_HOLD_MAX): see vrrpd.runtime.adverts.
 # A master stopping cleanly keeps serving its VIPs after the priority-0 advert until the new
 # master's first advert arrives (it follows that master's GARP, see ADVERT_HOLD_MAX), at
 # most HANDOVER_MAX_S (or one advert interval + 0.2 s, a backup's longest Skew_Time, if
@@ -48,10 +56,7 @@ HANDOVER_MAX_S = 3.0
 EGRESS_TIMEOUT = 10.0  # one pass over an instance's routes and rules
 HOOK_GRACE_AT_STOP = 5.0  # queued hooks (the last transition's) may finish at a clean stop
 
-Transition = Callable[["InstanceRunner", act.StateChanged], None]
-
-
-def router_params(cfg: Any, primary_ip: IPv4Address | IPv6Address,
+def router_params(cfg: InstanceConfig, primary_ip: IPAddress,
                   startup_delay: float = 0.0) -> RouterParams:
     return RouterParams(
         name=cfg.name,
@@ -68,17 +73,18 @@ def router_params(cfg: Any, primary_ip: IPv4Address | IPv6Address,
 
 
 class InstanceRunner:
-    """Runs one configured instance on one interface."""
+    """Runs one configured instance on one interface (a vrrpd.runtime.seams.Instance)."""
 
-    def __init__(self, cfg: Any, *, link: Any, primary_ip: IPv4Address | IPv6Address,
-                 sock: Any, netlink: Any, garp_factory: Callable[[Any], Any],
-                 on_transition: Transition | None = None, routes: Any = None,
-                 global_config: Callable[[], Any] | None = None,
+    def __init__(self, cfg: InstanceConfig, *, link: LinkInfo, primary_ip: IPAddress,
+                 sock: AdvertSocket, netlink: VipNetlink,
+                 garp_factory: Callable[[InstanceConfig], Announcer],
+                 on_transition: TransitionObserver | None = None,
+                 routes: RouteStore | None = None,
+                 global_config: Callable[[], GlobalConfig] | None = None,
                  startup_delay: float = 0.0) -> None:
         self.cfg = cfg
         self.link = link
         self.primary_ip = primary_ip
-        self.sock = sock
         self.netlink = netlink
         self._garp_factory = garp_factory
         self.garp = garp_factory(cfg)
@@ -88,12 +94,12 @@ class InstanceRunner:
         self._on_transition = on_transition
         self._loop = asyncio.get_running_loop()
         self._timers: dict[Timer, asyncio.TimerHandle] = {}
-        self._work: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._work: asyncio.Queue[Command] = asyncio.Queue()
         self._worker = self._loop.create_task(self._vip_worker(), name=f"vips-{cfg.name}")
-        self._held_advert: tuple[int, asyncio.TimerHandle] | None = None
         self._handover: asyncio.Event | None = None
-        self._advert_cache: dict[int, list[tuple[bytes, Any]]] = {}
         self._log = log.get().bind(instance=cfg.name)
+        self.adverts = Adverts(cfg, router=self.router, sock=sock, primary_ip=primary_ip,
+                               counters=self.counters, log=self._log, loop=self._loop)
         self.since_wall: float | None = None
         # notify hooks run after the transition's VIP work, on their own task (vrrpd.runtime.notify)
         self.hooks = HookRunner(cfg.name, self.counters)
@@ -102,9 +108,8 @@ class InstanceRunner:
         # virtual routes/rules follow the VIPs, in the same ordered worker (vrrpd.runtime.egress)
         self.egress = self._make_egress(cfg, routes)
         self._repair_queued = False
-        self.split_brain: Any = None  # a vrrpd.split_brain_watch.SplitBrainWatch, set by the daemon
         if self.egress is not None:
-            self._work.put_nowait(("egress-start", None))
+            self._work.put_nowait(Step.EGRESS_START)
 
     # -- identity ---------------------------------------------------------
     @property
@@ -115,13 +120,7 @@ class InstanceRunner:
     def family(self) -> int:
         return self.cfg.family
 
-    @property
-    def destinations(self) -> list[Any]:
-        if self.cfg.unicast_peer:
-            return list(self.cfg.unicast_peer)
-        return [VRRP_GROUP[self.family]]
-
-    def accepts_source(self, src: Any) -> bool:
+    def accepts_source(self, src: IPAddress) -> bool:
         """Unicast instances listen only to their listed peers."""
         return not self.cfg.unicast_peer or src in self.cfg.unicast_peer
 
@@ -132,7 +131,11 @@ class InstanceRunner:
     def feed(self, event: Event) -> None:
         self.apply(self.router.handle(event, self._loop.time()))
 
-    def advert_received(self, src: Any, advert: Advert) -> None:
+    def announce(self) -> None:
+        """Queue a GARP schedule behind the VIP work (the split-brain driver's heal)."""
+        self._work.put_nowait(Announce("became-master"))
+
+    def advert_received(self, src: IPAddress, advert: Advert) -> None:
         if self._handover is not None and advert.priority > 0:
             self._handover.set()  # a new master has announced itself: let go now
         self.counters.adverts_received += 1
@@ -149,8 +152,8 @@ class InstanceRunner:
         self._cancel_timers()
         self.garp.stop()
         if self.egress is not None:
-            self._work.put_nowait(("egress-stop", None))
-        self._work.put_nowait(("stop", None))
+            self._work.put_nowait(Step.EGRESS_STOP)
+        self._work.put_nowait(Step.STOP)
         try:
             await asyncio.wait_for(asyncio.shield(self._worker), NETLINK_TIMEOUT * 2)
         except TimeoutError:
@@ -159,80 +162,48 @@ class InstanceRunner:
         await self.hooks.close(HOOK_GRACE_AT_STOP)
 
     # -- actions out ----------------------------------------------------------
-    def apply(self, actions: list[Any]) -> None:
+    def apply(self, actions: list[act.Action]) -> None:
+        """Carry out one batch of the Router's actions; the transition observers run after
+        it (so a sync group's pulls never re-enter another member mid-batch)."""
         becoming_master = any(isinstance(a, act.StateChanged) and a.new is act.State.MASTER
                               for a in actions)
         adding = False
+        changes: list[act.StateChanged] = []
         for a in actions:
             if isinstance(a, act.SendAdvert):
                 if becoming_master and a.priority > 0:
-                    self._hold_advert(a.priority)
+                    self.adverts.hold(a.priority)
                 else:
-                    self._send_advert(a.priority)
+                    self.adverts.send(a.priority)
             elif isinstance(a, act.SetTimer):
                 self._set_timer(a.timer, a.deadline)
             elif isinstance(a, act.StateChanged):
                 self._transition(a)
+                changes.append(a)
             elif isinstance(a, act.AddVips):
-                self._work.put_nowait(("add", None))
+                self._work.put_nowait(Step.ADD_VIPS)
                 adding = True
             elif isinstance(a, act.RemoveVips):
                 self.garp.stop()  # never announce a VIP we are giving up
                 if self._handover is not None:
-                    self._work.put_nowait(("handover", None))
-                self._work.put_nowait(("remove", None))
+                    self._work.put_nowait(Step.AWAIT_HANDOVER)
+                self._work.put_nowait(Step.REMOVE_VIPS)
             elif isinstance(a, act.SendGarp):
-                self._work.put_nowait(("garp", a.reason))
+                self._work.put_nowait(Announce(a.reason))
             elif isinstance(a, act.AdvertDropped):
                 self.counters.drop(a.reason)
             else:  # pragma: no cover - a new action type must be handled here
                 self._log.error("unhandled action", action=repr(a))
-        if self._held_advert is not None:
-            self._work.put_nowait(("advert", None))  # right after this batch's VIPs and GARP
+        if self.adverts.holding:
+            self._work.put_nowait(Step.RELEASE_ADVERT)  # right after this batch's VIPs and GARP
         if adding:
-            self._work.put_nowait(("egress-install", None))  # routes need the VIPs first
+            self._work.put_nowait(Step.EGRESS_INSTALL)  # routes need the VIPs first
         for job in self._hook_jobs:  # after this batch's VIP work, in transition order
-            self._work.put_nowait(("hooks", job))
+            self._work.put_nowait(RunHooks(job))
         self._hook_jobs.clear()
-
-    def _hold_advert(self, priority: int) -> None:
-        if self._held_advert is not None:
-            self._held_advert[1].cancel()
-        handle = self._loop.call_later(ADVERT_HOLD_MAX, self._release_advert)
-        self._held_advert = (priority, handle)
-
-    def _release_advert(self) -> None:
-        """Send the held first advert (VIPs announced, or ADVERT_HOLD_MAX passed)."""
-        if self._held_advert is None:
-            return
-        priority, handle = self._held_advert
-        self._held_advert = None
-        handle.cancel()
-        if self.router.state is act.State.MASTER:
-            self._send_advert(priority)
-
-    def _encoded(self, priority: int) -> list[tuple[bytes, Any]]:
-        cached = self._advert_cache.get(priority)
-        if cached is None:
-            advert = self.router.advert(priority)
-            if self.cfg.version == 2 and self.cfg.auth_type:
-                advert = dataclasses.replace(advert, auth_type=self.cfg.auth_type,
-                                             auth_data=self.cfg.auth_password)
-            cached = [(encode(advert, self.primary_ip, dst,
-                              pseudo_header=self.cfg.checksum_pseudo_header), dst)
-                      for dst in self.destinations]
-            self._advert_cache = {priority: cached} | (
-                {} if len(self._advert_cache) > 4 else self._advert_cache)
-        return cached
-
-    def _send_advert(self, priority: int) -> None:
-        for payload, dst in self._encoded(priority):
-            try:
-                self.sock.send(payload, dst, self.primary_ip)
-                self.counters.adverts_sent += 1
-            except OSError as exc:
-                self.counters.send_errors += 1
-                self._log.warning("advert send failed", dst=str(dst), error=str(exc))
+        if self._on_transition is not None:
+            for change in changes:
+                self._on_transition(self, change)
 
     def _set_timer(self, timer: Timer, deadline: float | None) -> None:
         old = self._timers.pop(timer, None)
@@ -247,9 +218,7 @@ class InstanceRunner:
         self.feed(TimerFired(timer))
 
     def _cancel_timers(self) -> None:
-        if self._held_advert is not None:
-            self._held_advert[1].cancel()
-            self._held_advert = None
+        self.adverts.cancel_hold()
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -258,8 +227,6 @@ class InstanceRunner:
         self.since_wall = time.time()
         self._log.info("transition", old=change.old.value, new=change.new.value,
                        reason=change.reason, priority=self.router.priority)
-        if self._on_transition is not None:
-            self._on_transition(self, change)
         global_cfg = self._global_config() if self._global_config is not None else None
         job = transition_job(self.cfg, global_cfg, new=change.new.value, old=change.old.value,
                              priority=self.router.priority, reason=change.reason)
@@ -269,32 +236,37 @@ class InstanceRunner:
     # -- VIP worker -------------------------------------------------------------
     async def _vip_worker(self) -> None:
         while True:
-            op, arg = await self._work.get()
-            if op == "stop":
+            command = await self._work.get()
+            if command is Step.STOP:
                 return
             try:
-                if op == "add":
-                    await self._add_vips()
-                elif op == "advert":
-                    self._release_advert()
-                elif op == "handover":
-                    await self._await_handover()
-                elif op == "remove":
-                    await self._egress("remove")
-                    await self._remove_vips()
-                elif op == "hooks":
-                    self.hooks.submit(arg)
-                elif op.startswith("egress-"):
-                    await self._egress(op.removeprefix("egress-"))
-                elif op == "repair":
-                    self._repair_queued = False
-                    await self._egress("repair")
-                elif op == "garp":
-                    self._garp(arg)
-                elif op == "readd":
-                    await self._readd(arg)
+                await self._run(command)
             except Exception as exc:  # noqa: BLE001 - the worker must survive any netlink error
+                op = command.value if isinstance(command, Step) else type(command).__name__
                 self._log.error("vip operation failed", op=op, error=str(exc))
+
+    async def _run(self, command: Command) -> None:
+        match command:
+            case Step.ADD_VIPS:
+                await self._add_vips()
+            case Step.RELEASE_ADVERT:
+                self.adverts.release()
+            case Step.AWAIT_HANDOVER:
+                await self._await_handover()
+            case Step.REMOVE_VIPS:
+                await self._egress(Step.REMOVE_VIPS)
+                await self._remove_vips()
+            case RunHooks(job=job):
+                self.hooks.submit(job)
+            case Step.EGRESS_START | Step.EGRESS_INSTALL | Step.EGRESS_STOP:
+                await self._egress(command)
+            case Step.REPAIR:
+                self._repair_queued = False
+                await self._egress(Step.REPAIR)
+            case Announce(reason=reason):
+                self._garp(reason)
+            case Readd(vip=vip):
+                await self._readd(vip)
 
     async def _await_handover(self) -> None:
         if self._handover is None:
@@ -325,7 +297,7 @@ class InstanceRunner:
         else:
             self.garp.start()
 
-    async def _readd(self, vip: Any) -> None:
+    async def _readd(self, vip: VirtualIp) -> None:
         if self.router.state is act.State.MASTER:
             added = await asyncio.wait_for(
                 self.netlink.add_vip(self.link.index, vip.interface, vip.label), NETLINK_TIMEOUT)
@@ -336,32 +308,32 @@ class InstanceRunner:
                 self.garp.burst()
 
     # -- egress routes and rules ------------------------------------------------------
-    def _make_egress(self, cfg: Any, routes: Any) -> Egress | None:
+    def _make_egress(self, cfg: InstanceConfig, routes: RouteStore | None) -> Egress | None:
         if routes is None:
             return None
         family = socket.AF_INET if cfg.family == 4 else socket.AF_INET6
 
-        async def addresses() -> list[Any]:
+        async def addresses() -> list[IPInterface]:
             return await self.netlink.addresses(self.link.index, family)
 
         egress = Egress(cfg, primary_ip=self.primary_ip, table=routes, addresses=addresses,
                         counters=self.counters, log=self._log)
         return egress if egress.configured else None
 
-    async def _egress(self, op: str) -> None:
+    async def _egress(self, step: Step) -> None:
         if self.egress is None:
             return
         egress = self.egress
         work = {
-            "start": egress.start,
-            "install": egress.install,
-            "remove": egress.remove,
-            "stop": egress.stop,
-            "repair": lambda: egress.repair(master=self.router.state is act.State.MASTER),
-        }[op]()
+            Step.EGRESS_START: egress.start,
+            Step.EGRESS_INSTALL: egress.install,
+            Step.REMOVE_VIPS: egress.remove,
+            Step.EGRESS_STOP: egress.stop,
+            Step.REPAIR: lambda: egress.repair(master=self.router.state is act.State.MASTER),
+        }[step]()
         await asyncio.wait_for(work, EGRESS_TIMEOUT)
 
-    def route_event(self, event: Any) -> None:
+    def route_event(self, event: RouteEvent) -> None:
         """A route/rule/address/link event: check our routes if it may concern them."""
         if self.egress is not None and self.egress.concerns(event):
             self.request_repair()
@@ -370,17 +342,17 @@ class InstanceRunner:
         """Queue one check-and-restore of our routes (one per burst of events)."""
         if self.egress is not None and not self._repair_queued:
             self._repair_queued = True
-            self._work.put_nowait(("repair", None))
+            self._work.put_nowait(Step.REPAIR)
 
-    def vip_removed(self, address: Any) -> None:
+    def vip_removed(self, address: IPInterface) -> None:
         """Netlink says an address left our interface: re-add it if it is ours and we are master."""
         if self.router.state is not act.State.MASTER:
             return
         for vip in self.cfg.vips:
             if vip.interface.ip == getattr(address, "ip", address):
-                self._work.put_nowait(("readd", vip))
+                self._work.put_nowait(Readd(vip))
 
-    async def reconfigure(self, cfg: Any) -> None:
+    async def reconfigure(self, cfg: InstanceConfig) -> None:
         """Apply a new VIP list / GARP tuning in place, without a state transition.
 
         A master first drops the VIPs no longer configured; the Router then asks for
@@ -389,7 +361,7 @@ class InstanceRunner:
         old_vips = {v.interface for v in self.cfg.vips}
         new_vips = {v.interface for v in cfg.vips}
         self.cfg = cfg
-        self._advert_cache.clear()
+        self.adverts.reconfigure(cfg)
         self.garp.stop()
         self.garp = self._garp_factory(cfg)
         if self.router.state is act.State.MASTER:
@@ -401,7 +373,9 @@ class InstanceRunner:
         self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
 
     # -- status ---------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
+    def status(self, split_brain: dict[str, object] | None = None) -> dict[str, object]:
+        """This instance in `vrrpd status` (the CONTRACT's keys); `split_brain` is the
+        split-brain driver's view of it."""
         r = self.router
         return {
             "name": self.name,
@@ -419,7 +393,7 @@ class InstanceRunner:
             "transitions": r.transitions,
             "last_reason": r.last_reason,
             "unicast_peers": [str(p) for p in self.cfg.unicast_peer],
-            "split_brain": self.split_brain.status() if self.split_brain is not None else None,
+            "split_brain": split_brain,
             "counters": self.counters.as_dict(),
         }
 

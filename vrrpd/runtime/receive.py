@@ -1,20 +1,34 @@
-"""The receive path: one raw socket per (interface, family), packets checked and
-demultiplexed by VRID to their instance; every rejected packet is counted by reason and
-logged at most once per LOG_EVERY seconds per (instance, reason)."""
+"""The receive path: packets from one raw socket per (interface, family) (read by
+vrrpd.runtime.sockets) checked and demultiplexed by VRID to their instance; every rejected
+packet is counted by reason and logged at most once per LOG_EVERY seconds per (instance,
+reason). Accepted adverts also go to the observer (the split-brain driver), if any."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from vrrpd import log
-from vrrpd.protocol.packet import PacketError, check_auth, decode
+from vrrpd.io.rawsock import Received
+from vrrpd.protocol.packet import Advert, PacketError, check_auth, decode
 from vrrpd.protocol.vocabulary import DropReason
+from vrrpd.runtime.seams import Instance, IPAddress
 
-RECV_BATCH = 64
 LOG_EVERY = 10.0
+
+
+class Receiver(Instance, Protocol):
+    """An instance as the receive path hands it adverts (InstanceRunner)."""
+
+    def accepts_source(self, src: IPAddress) -> bool: ...
+
+    def advert_received(self, src: IPAddress, advert: Advert) -> None: ...
+
+
+AdvertObserver = Callable[[Instance, IPAddress, Advert], None]
 
 
 class LogLimiter:
@@ -24,7 +38,9 @@ class LogLimiter:
         self._last: dict[tuple[str, str], float] = {}
         self._held: Counter[tuple[str, str]] = Counter()
 
-    def __call__(self, key: tuple[str, str], emit: Any, **fields: Any) -> None:
+    def __call__(
+        self, key: tuple[str, str], emit: Callable[..., object], **fields: object
+    ) -> None:
         now = time.monotonic()
         if now - self._last.get(key, -LOG_EVERY) < LOG_EVERY:
             self._held[key] += 1
@@ -35,29 +51,17 @@ class LogLimiter:
 
 @dataclass
 class Listener:
-    """One raw socket per (interface, family) shared by the instances on it."""
+    """The instances on one raw socket (interface, family), by VRID."""
 
-    sock: Any
     ifindex: int
     family: int
-    by_vrid: dict[int, Any] = field(default_factory=dict)
-    own: set[Any] = field(default_factory=set)
+    by_vrid: dict[int, Receiver] = field(default_factory=dict)
+    own: set[IPAddress] = field(default_factory=set)  # our primary addresses on it
     dropped: Counter[str] = field(default_factory=Counter)
     limit: LogLimiter = field(default_factory=LogLimiter)
+    on_advert: AdvertObserver | None = None
 
-    def on_readable(self) -> None:
-        """Drain the socket (bounded per wake-up, so a flood cannot starve the loop)."""
-        for _ in range(RECV_BATCH):
-            try:
-                pkt = self.sock.recv()
-            except OSError as exc:
-                log.get().warning("receive failed", error=str(exc))
-                return
-            if pkt is None:
-                return
-            self.dispatch(pkt)
-
-    def dispatch(self, pkt: Any) -> None:
+    def dispatch(self, pkt: Received) -> None:
         """Validate one received packet and hand it to the instance of its VRID."""
         if pkt.src in self.own:
             return  # our own advert (looped back or another instance of ours)
@@ -91,5 +95,5 @@ class Listener:
             )
             return
         runner.advert_received(pkt.src, advert)
-        if runner.split_brain is not None:
-            runner.split_brain.advert(pkt.src, advert)
+        if self.on_advert is not None:
+            self.on_advert(runner, pkt.src, advert)

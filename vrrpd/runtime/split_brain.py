@@ -1,18 +1,21 @@
 """Runs split-brain detection in the daemon: claim sockets, timers, probes and the events.
 
-`SplitBrainWatches` is the daemon's one entry point: `attach(runner, sender)` gives an
-InstanceRunner its `SplitBrainWatch` (unless `split_brain_after = 0` or the link has no MAC)
-and opens, once per (interface, family), the ClaimSocket whose claims it hands on to the
-instance owning the claimed VIP. The decisions are the pure SplitBrainDetector's
-(vrrpd.protocol.split_brain); this module only executes them:
+`SplitBrainWatches` is the daemon's one entry point, an observer with its own map of watches
+by instance: `attach(instance, sender)` makes the instance's `SplitBrainWatch` (unless
+`split_brain_after = 0` or the link has no MAC) and opens, once per (interface, family), the
+ClaimSocket whose claims it hands on to the watch owning the claimed VIP; the daemon reports
+transitions (`state_changed`) and the receive path accepted adverts (`advert`) to it.
+The decisions are the pure SplitBrainDetector's (vrrpd.protocol.split_brain); this module
+only executes them:
 
   * one structlog record per episode start (`split_brain`) and end (`split_brain_healed`),
     warning level, naming the other party and the cause;
   * the same as a JSON payload to `on_event(runner, payload)` (the daemon sends it to MQTT);
   * the instance's status field `split_brain` (None, or since/other/vip/cause) and its
     counter `split_brain_events`;
-  * probes as single frames on the instance's FrameSender, and Announce as a GARP schedule
-    queued behind the instance's VIP work (SendGarp), so it never announces a VIP it dropped.
+  * probes as single frames on the instance's FrameSender, and Announce as the instance's
+    `announce()`: a GARP schedule queued behind its VIP work, so it never announces a VIP it
+    dropped (and no Router action is made up outside the Router).
 
 Claims whose address is none of our VIPs teach a MAC -> IP table (ARP replies to our
 kernel, e.g. from unicast peers), used to name the other party by IP as well as by MAC.
@@ -23,29 +26,35 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
 
 from vrrpd import log
+from vrrpd.config.model import InstanceConfig
 from vrrpd.io.claims import Claim, ClaimSocket, probe_frame
 from vrrpd.io.errors import VrrpIoError
-from vrrpd.protocol.actions import SendGarp, State
+from vrrpd.io.garp import FrameSink
+from vrrpd.protocol.actions import State, StateChanged
+from vrrpd.protocol.packet import Advert
 from vrrpd.protocol.split_brain import (
     Announce,
     IPAddress,
+    Output,
     Probe,
     SplitBrainDetector,
     SplitBrainHealed,
     SplitBrainStarted,
 )
 from vrrpd.protocol.timing import wire_interval_to_seconds
+from vrrpd.runtime.seams import Instance
+from vrrpd.runtime.sockets import BatchSocket, SocketRegistry
 
-RECV_BATCH = 64
 LEARNED_MACS = 256
 
-EventSink = Callable[[Any, dict[str, Any]], None]
+Payload = dict[str, object]  # one split-brain event as JSON (MQTT, logs)
+EventSink = Callable[[Instance, Payload], None]
+OpenClaims = Callable[[str, int, int], BatchSocket[Claim]]
 
 
-def transport(cfg: Any) -> str:
+def transport(cfg: InstanceConfig) -> str:
     """How the instance's adverts travel, for the cause text."""
     if cfg.unicast_peer:
         return "unicast to " + ", ".join(str(peer) for peer in cfg.unicast_peer)
@@ -57,7 +66,7 @@ class SplitBrainWatch:
 
     def __init__(
         self,
-        runner: Any,
+        runner: Instance,
         *,
         send: Callable[[list[bytes]], int],
         learned: Callable[[str], IPAddress | None],
@@ -73,11 +82,11 @@ class SplitBrainWatch:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._log = log.get().bind(instance=runner.name)
-        self.current: dict[str, Any] | None = None
+        self.current: Payload | None = None
 
     # -- events in ------------------------------------------------------------------------------
-    def state_changed(self, change: Any) -> None:
-        """A transition of the instance (an act.StateChanged)."""
+    def state_changed(self, change: StateChanged) -> None:
+        """A transition of the instance."""
         cfg = self.runner.cfg
         self.detector.configure(cfg.advert_int, cfg.split_brain_after, transport(cfg))
         now = self._loop.time()
@@ -93,7 +102,7 @@ class SplitBrainWatch:
         now = self._loop.time()
         self._run(self.detector.claim(claim.address, claim.mac, now, self._learned(claim.mac)))
 
-    def advert(self, src: IPAddress, advert: Any) -> None:
+    def advert(self, src: IPAddress, advert: Advert) -> None:
         """An advert the instance accepted: evidence if we are still MASTER after it."""
         if self.runner.router.state is not State.MASTER or advert.priority == 0:
             return
@@ -103,7 +112,7 @@ class SplitBrainWatch:
             return  # the Router dropped it (bad interval)
         self._run(self.detector.advert(src, advert.priority, interval, self._loop.time()))
 
-    def status(self) -> dict[str, Any] | None:
+    def status(self) -> Payload | None:
         return self.current
 
     def close(self) -> None:
@@ -112,7 +121,7 @@ class SplitBrainWatch:
         self._timer = self._timer_at = None
 
     # -- actions out ----------------------------------------------------------------------------
-    def _run(self, actions: list[Any]) -> None:
+    def _run(self, actions: list[Output]) -> None:
         for action in actions:
             if isinstance(action, Probe):
                 self._probe(action)
@@ -121,7 +130,7 @@ class SplitBrainWatch:
             elif isinstance(action, SplitBrainHealed):
                 self._healed(action)
             elif isinstance(action, Announce):
-                self.runner.apply([SendGarp(reason="became-master")])
+                self.runner.announce()
         self._arm()
 
     def _probe(self, probe: Probe) -> None:
@@ -172,7 +181,7 @@ class SplitBrainWatch:
             }
         )
 
-    def _emit(self, payload: dict[str, Any]) -> None:
+    def _emit(self, payload: Payload) -> None:
         if self.on_event is None:
             return
         payload = {"instance": self.runner.name, **payload, "timestamp": time.time()}
@@ -196,24 +205,11 @@ class SplitBrainWatch:
 
 
 class ClaimListener:
-    """One ClaimSocket (interface, family) and the watches of the instances on it."""
+    """The watches of the instances on one claim socket (interface, family)."""
 
-    def __init__(self, sock: Any) -> None:
-        self.sock = sock
+    def __init__(self) -> None:
         self.watches: list[SplitBrainWatch] = []
         self._learned: dict[str, IPAddress] = {}
-        self._log = log.get()
-
-    def on_readable(self) -> None:
-        for _ in range(RECV_BATCH):
-            try:
-                claim = self.sock.recv()
-            except VrrpIoError as exc:
-                self._log.warning("receiving ARP/NA failed", error=str(exc))
-                return
-            if claim is None:
-                return
-            self.dispatch(claim)
 
     def dispatch(self, claim: Claim) -> None:
         for watch in self.watches:
@@ -230,19 +226,23 @@ class ClaimListener:
 
 
 class SplitBrainWatches:
-    """Every watch and claim socket of the daemon."""
+    """Every watch (by instance) and claim socket of the daemon."""
 
     def __init__(
         self,
         on_event: EventSink | None = None,
-        open_socket: Callable[[str, int, int], Any] = ClaimSocket,
+        open_socket: OpenClaims = ClaimSocket,
     ) -> None:
         self._on_event = on_event
         self._open = open_socket
+        self._watches: dict[Instance, SplitBrainWatch] = {}
         self._listeners: dict[tuple[int, int], ClaimListener] = {}
+        self._sockets: SocketRegistry[Claim] = SocketRegistry(
+            VrrpIoError, "receiving ARP/NA failed"
+        )
 
-    def attach(self, runner: Any, sender: Any) -> SplitBrainWatch | None:
-        """Give `runner` its watch (runner.split_brain); None when detection is off for it."""
+    def attach(self, runner: Instance, sender: FrameSink) -> SplitBrainWatch | None:
+        """Make `runner`'s watch; None when detection is off for it."""
         cfg, link = runner.cfg, runner.link
         if not cfg.split_brain_after or not link.mac:
             return None
@@ -250,7 +250,7 @@ class SplitBrainWatches:
         listener = self._listeners.get(key)
         if listener is None:
             try:
-                listener = ClaimListener(self._open(cfg.interface, link.index, cfg.family))
+                sock = self._open(cfg.interface, link.index, cfg.family)
             except VrrpIoError as exc:  # diagnostics only: VRRP itself runs on without it
                 log.get().error(
                     "split-brain detection off: cannot watch ARP/NA",
@@ -258,17 +258,36 @@ class SplitBrainWatches:
                     error=str(exc),
                 )
                 return None
-            self._listeners[key] = listener
-            asyncio.get_running_loop().add_reader(listener.sock.fileno(), listener.on_readable)
+            listener = self._listeners[key] = ClaimListener()
+            self._sockets.add(key, sock, listener.dispatch)
         watch = SplitBrainWatch(
             runner, send=sender.send, learned=listener.learned_ip, on_event=self._on_event
         )
         listener.watches.append(watch)
-        runner.split_brain = watch
+        self._watches[runner] = watch
         return watch
 
-    def detach(self, runner: Any) -> None:
-        watch = getattr(runner, "split_brain", None)
+    def watch_of(self, runner: Instance) -> SplitBrainWatch | None:
+        return self._watches.get(runner)
+
+    def status_of(self, runner: Instance) -> Payload | None:
+        """The instance's `split_brain` status field: None, or since/other/vip/cause."""
+        watch = self._watches.get(runner)
+        return watch.status() if watch is not None else None
+
+    def state_changed(self, runner: Instance, change: StateChanged) -> None:
+        watch = self._watches.get(runner)
+        if watch is not None:
+            watch.state_changed(change)
+
+    def advert(self, runner: Instance, src: IPAddress, advert: Advert) -> None:
+        """An advert the receive path handed to `runner`."""
+        watch = self._watches.get(runner)
+        if watch is not None:
+            watch.advert(src, advert)
+
+    def detach(self, runner: Instance) -> None:
+        watch = self._watches.pop(runner, None)
         if watch is None:
             return
         watch.close()
@@ -276,15 +295,12 @@ class SplitBrainWatches:
             if watch in listener.watches:
                 listener.watches.remove(watch)
             if not listener.watches:
-                self._close_listener(key)
+                del self._listeners[key]
+                self._sockets.close(key)
 
     def close(self) -> None:
-        for key, listener in list(self._listeners.items()):
-            for watch in listener.watches:
-                watch.close()
-            self._close_listener(key)
-
-    def _close_listener(self, key: tuple[int, int]) -> None:
-        listener = self._listeners.pop(key)
-        asyncio.get_running_loop().remove_reader(listener.sock.fileno())
-        listener.sock.close()
+        for watch in self._watches.values():
+            watch.close()
+        self._watches.clear()
+        self._listeners.clear()
+        self._sockets.close_all()

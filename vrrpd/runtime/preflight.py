@@ -1,0 +1,41 @@
+"""What must hold before an instance starts: an address to send adverts from, VIPs not in use
+on another interface, and no VIP left behind by a crashed run (we start as BACKUP without
+them). A failure is the user's to fix: StartupError, shown as one line."""
+
+from __future__ import annotations
+
+import socket
+
+from vrrpd.config.model import InstanceConfig
+from vrrpd.io.netlink import LinkInfo, Netlink
+from vrrpd.log import Logger
+from vrrpd.runtime.seams import IPAddress
+
+ADDRESS_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
+
+
+class StartupError(Exception):
+    """A problem the user can fix; shown as one line, exit 1."""
+
+
+async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger) -> IPAddress:
+    """Check the interface for `cfg` and clean stale VIPs; returns the advert source address."""
+    if cfg.unicast_src_ip is not None:
+        primary: IPAddress = cfg.unicast_src_ip
+    else:
+        found = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
+        if found is None:
+            kind = "IPv4" if cfg.family == 4 else "IPv6 link-local"
+            raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
+                               f"{kind} address to send adverts from")  # fmt: skip
+        primary = found
+    for vip in cfg.vips:
+        others = [i for i in await nl.owners(vip.interface.ip) if i != link.index]
+        if others:
+            raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
+                               f"configured on another interface (ifindex {others[0]})")
+    for vip in cfg.vips:  # left behind by a crashed run: we start as BACKUP without them
+        if await nl.remove_vip(link.index, vip.interface):
+            log.warning("removed stale VIP left by an earlier run",
+                        instance=cfg.name, vip=str(vip.interface))  # fmt: skip
+    return primary
