@@ -27,6 +27,8 @@ import aiomqtt
 
 from vrrpd import log
 from vrrpd.config import MqttConfig
+from vrrpd.protocol.actions import StateChanged
+from vrrpd.runtime.seams import Instance
 
 QUEUE_SIZE = 1000
 BACKOFF = (0.5, 30.0)  # first retry after 0.5 s, doubling up to 30 s
@@ -56,8 +58,8 @@ class Topics:
         return f"{self.prefix}/{self.router_id}/{instance}/split_brain"
 
 
-def transition_payload(runner: Any, change: Any) -> dict:
-    """The state/event JSON object for `change` (a StateChanged) of an InstanceRunner."""
+def transition_payload(runner: Instance, change: StateChanged) -> dict[str, object]:
+    """The state/event JSON object for a transition of an instance (read, never fed)."""
     router = runner.router
     master_ip = router.master_ip
     timestamp = runner.since_wall if runner.since_wall is not None else time.time()

@@ -17,9 +17,9 @@ removed) is a FAULT condition too, reported first.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from vrrpd.protocol.events import Event, InterfaceDown, InterfaceUp, PriorityChanged
 
@@ -51,7 +51,53 @@ class Decision:
     fault: str | None = None
 
 
-def tracked_objects(instance: Any, config: Any) -> tuple[Tracked, ...]:
+class Ref(Protocol):
+    """A track_* entry of an instance (vrrpd.config.model.TrackRef): a weight, or None."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def weight(self) -> int | None: ...
+
+
+class Defined(Protocol):
+    """A script or track file of the config, with its own weight."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def weight(self) -> int: ...
+
+
+class Tracking(Protocol):
+    """What an instance tracks (vrrpd.config.model.InstanceConfig has it)."""
+
+    @property
+    def track_interface(self) -> Sequence[Ref]: ...
+
+    @property
+    def track_script(self) -> Sequence[Ref]: ...
+
+    @property
+    def track_file(self) -> Sequence[Ref]: ...
+
+
+class Definitions(Protocol):
+    """The scripts and track files of the config (vrrpd.config.model.Config has them)."""
+
+    @property
+    def scripts(self) -> Sequence[Defined]: ...
+
+    @property
+    def track_files(self) -> Sequence[Defined]: ...
+
+
+TrackStatus = dict[str, str | int | bool]  # one tracked object in `vrrpd status`
+
+
+def tracked_objects(instance: Tracking, config: Definitions) -> tuple[Tracked, ...]:
     """An InstanceConfig's track_* lists with weights resolved against the Config's scripts
     and track files (a reference without a weight takes the object's own)."""
     scripts = {script.name: script for script in config.scripts}
@@ -129,14 +175,14 @@ class Tracker:
             return Decision(OWNER_PRIORITY, fault)
         return Decision(max(1, min(MAX_PRIORITY, self.base_priority + total)), fault)
 
-    def status(self) -> list[dict[str, Any]]:
+    def status(self) -> list[TrackStatus]:
         """One entry per tracked object: name, kind, state, weight, and what it does now
         (`effect` on the priority, `fault` when it is a FAULT condition); files add `value`."""
         entries = []
         for obj in self.objects:
             state = self._states[obj.kind, obj.name]
             effect, reason = _effect(obj, state)
-            entry: dict[str, Any] = {"name": obj.name, "kind": obj.kind.value}
+            entry: TrackStatus = {"name": obj.name, "kind": obj.kind.value}
             if obj.kind is TrackKind.FILE:
                 entry["state"] = "fault" if reason else "ok"
                 entry["value"] = state or 0

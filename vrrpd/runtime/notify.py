@@ -9,15 +9,20 @@ VRRPD_OLD_STATE, VRRPD_PRIORITY and VRRPD_REASON.
 
 from __future__ import annotations
 
-from typing import Any
-
+from vrrpd.config.model import GlobalConfig, InstanceConfig
 from vrrpd.io.hooks import HookCommand, HookJob
 
 STATE_HOOK = {"MASTER": "notify_master", "BACKUP": "notify_backup", "FAULT": "notify_fault"}
 
 
 def transition_job(
-    cfg: Any, global_cfg: Any, *, new: str, old: str, priority: int, reason: str
+    cfg: InstanceConfig,
+    global_cfg: GlobalConfig | None,
+    *,
+    new: str,
+    old: str,
+    priority: int,
+    reason: str,
 ) -> HookJob:
     """The hooks to run for instance `cfg` entering state `new` (empty when none)."""
     commands: list[HookCommand] = []

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from vrrpd.config.model import InstanceConfig
-from vrrpd.io.netlink import LinkInfo
-from vrrpd.protocol.actions import StateChanged
-from vrrpd.protocol.events import Event
-from vrrpd.protocol.router import Router
-from vrrpd.runtime.counters import Counters
+if TYPE_CHECKING:  # annotations only: observers (export/) import this without pyroute2
+    from vrrpd.config.model import InstanceConfig
+    from vrrpd.io.netlink import LinkInfo
+    from vrrpd.protocol.actions import StateChanged
+    from vrrpd.protocol.events import Event
+    from vrrpd.protocol.router import Router
+    from vrrpd.runtime.counters import Counters
 
 IPAddress = IPv4Address | IPv6Address
 IPInterface = IPv4Interface | IPv6Interface
@@ -54,7 +55,7 @@ class Instance(Protocol):
         """Queue one GARP/NA schedule behind the VIP work (only sent while master)."""
 
 
-TransitionObserver = Callable[[Instance, StateChanged], None]
+TransitionObserver = Callable[[Instance, "StateChanged"], None]
 """Called once the batch of actions holding the transition has run (so a driver it calls,
 e.g. the sync groups, never re-enters another instance in the middle of a batch)."""
 

@@ -15,21 +15,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from vrrpd import log
+from vrrpd.config.model import Config, InstanceConfig
 from vrrpd.io.errors import VrrpIoError
-from vrrpd.io.netlink import LinkChanged, LinkRemoved
+from vrrpd.io.netlink import LinkChanged, LinkInfo, LinkRemoved, NetlinkEvent
 from vrrpd.io.track_file import POLL_INTERVAL, FilePoller
 from vrrpd.io.track_script import ScriptRunner
-from vrrpd.protocol.tracking import Decision, Tracker, TrackKind, events_between, tracked_objects
+from vrrpd.protocol.tracking import (
+    Decision,
+    Tracker,
+    TrackKind,
+    TrackStatus,
+    events_between,
+    tracked_objects,
+)
+from vrrpd.runtime.seams import Instance
 
 FaultCallback = Callable[[str, "str | None"], None]  # (instance, reason or None when cleared)
 
 
+class Links(Protocol):
+    """What tracking asks netlink (vrrpd.io.netlink.Netlink): a tracked interface's state."""
+
+    async def link(self, ifname: str) -> LinkInfo: ...
+
+
 @dataclass
 class _Entry:
-    runner: Any  # vrrpd.instance.InstanceRunner
+    runner: Instance
     tracker: Tracker
     fed: Decision  # what the Router has been told
     ready: bool = False  # False while its Tracker is being filled: no partial decision is fed
@@ -38,7 +53,7 @@ class _Entry:
 class TrackMonitor:
     def __init__(
         self,
-        config: Any,
+        config: Config,
         *,
         on_fault: FaultCallback | None = None,
         file_interval: float = POLL_INTERVAL,
@@ -50,12 +65,12 @@ class TrackMonitor:
         self._links: dict[str, bool] = {}  # tracked interface name -> up
         self._own: dict[int, tuple[bool, bool]] = {}  # instance link index -> (up, removed)
         self._entries: dict[str, _Entry] = {}
-        self._netlink: Any = None
+        self._netlink: Links | None = None
         self._log = log.get()
 
     # -- instances --------------------------------------------------------------------------
 
-    async def attach(self, runner: Any, netlink: Any, *, own_up: bool) -> None:
+    async def attach(self, runner: Instance, netlink: Links, *, own_up: bool) -> None:
         """Start tracking for a new instance (before its Startup): an initial FAULT or a
         changed priority is fed at once."""
         self._netlink = netlink
@@ -64,7 +79,7 @@ class TrackMonitor:
         entry = self._entries[runner.name] = _Entry(runner, self._tracker(runner.cfg, runner), fed)
         await self._fill(entry)
 
-    async def detach(self, runner: Any) -> None:
+    async def detach(self, runner: Instance) -> None:
         """The instance stops; scripts nobody tracks any more stop too."""
         entry = self._entries.get(runner.name)
         if entry is None or entry.runner is not runner:
@@ -72,7 +87,7 @@ class TrackMonitor:
         del self._entries[runner.name]
         await self._prune()
 
-    async def reconfigure(self, config: Any) -> None:
+    async def reconfigure(self, config: Config) -> None:
         """Take a reloaded config before the daemon adds, changes or removes instances.
 
         A script whose settings changed restarts (its state unknown again); an unchanged one
@@ -98,7 +113,7 @@ class TrackMonitor:
             await self._fill(entry)
         await self._prune()
 
-    def _tracker(self, instance: Any, runner: Any) -> Tracker:
+    def _tracker(self, instance: InstanceConfig, runner: Instance) -> Tracker:
         """What `instance` (its config) tracks, on top of what `runner`'s Router runs with:
         until the daemon restarts an instance whose priority changed, its old Router stays."""
         objects = tracked_objects(instance, self.config)
@@ -141,6 +156,7 @@ class TrackMonitor:
 
     async def _link_up(self, name: str) -> bool:
         try:
+            assert self._netlink is not None  # set by attach(), which is what calls us
             return (await self._netlink.link(name)).up
         except (VrrpIoError, ValueError) as exc:
             self._log.warning("tracked interface not found; counts as down", interface=name,
@@ -159,12 +175,12 @@ class TrackMonitor:
 
     # -- state changes ----------------------------------------------------------------------
 
-    def link_event(self, event: Any) -> None:
+    def link_event(self, event: NetlinkEvent) -> None:
         """A netlink LinkChanged or LinkRemoved (every one; unchanged states cost nothing)."""
         removed = isinstance(event, LinkRemoved)
         if not removed and not isinstance(event, LinkChanged):
             return
-        up = False if removed else event.up
+        up = isinstance(event, LinkChanged) and event.up
         if event.ifindex in self._own and not self._own[event.ifindex][1]:
             self._own[event.ifindex] = (up, removed)
         if event.name in self._links:
@@ -207,11 +223,11 @@ class TrackMonitor:
 
     # -- status and stop --------------------------------------------------------------------
 
-    def status_of(self, instance: str) -> list[dict[str, Any]]:
+    def status_of(self, instance: str) -> list[TrackStatus]:
         entry = self._entries.get(instance)
         return entry.tracker.status() if entry is not None else []
 
-    def scripts_status(self) -> list[dict[str, Any]]:
+    def scripts_status(self) -> list[dict[str, object]]:
         return [runner.status() for runner in self.scripts.values()]
 
     async def close(self) -> None:
