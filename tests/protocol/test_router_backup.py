@@ -6,7 +6,8 @@ from ipaddress import ip_address
 
 import pytest
 
-from tests.protocol.simulation import OURS, heard, instance
+from tests.protocol.playbook import backup as _backup
+from tests.protocol.simulation import OURS, heard
 from vrrpd.protocol.actions import (
     AddVips,
     AdvertDropped,
@@ -17,18 +18,11 @@ from vrrpd.protocol.actions import (
     State,
     StateChanged,
 )
-from vrrpd.protocol.events import Startup, Timer, TimerFired
-from vrrpd.protocol.router import Router
+from vrrpd.protocol.events import Timer, TimerFired
 
 T0 = 10.0
 MDI_100_1S = 3 + 156 / 256  # Master_Down_Interval for priority 100 and a 1 s master
 DROP = DropReason
-
-
-def _backup(**overrides) -> Router:
-    router = Router(instance(**overrides))
-    router.handle(Startup(), T0)
-    return router
 
 
 def test_6_4_2_backup_resets_master_down_timer_on_higher_priority_and_learns_interval_v3():

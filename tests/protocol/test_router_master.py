@@ -6,7 +6,8 @@ from ipaddress import IPv6Address, ip_address
 
 import pytest
 
-from tests.protocol.simulation import heard, instance
+from tests.protocol.playbook import backup
+from tests.protocol.simulation import heard
 from vrrpd.protocol.actions import (
     AdvertDropped,
     DropReason,
@@ -17,7 +18,7 @@ from vrrpd.protocol.actions import (
     State,
     StateChanged,
 )
-from vrrpd.protocol.events import AdvertReceived, Startup, Timer, TimerFired
+from vrrpd.protocol.events import AdvertReceived, Timer, TimerFired
 from vrrpd.protocol.packet import Advert
 from vrrpd.protocol.router import Router
 
@@ -26,8 +27,7 @@ T0 = 10.0
 
 def _master(**overrides) -> tuple[Router, float]:
     """A priority-100 router that became master when its Master_Down_Timer fired; and when."""
-    router = Router(instance(**overrides))
-    router.handle(Startup(), T0)
+    router = backup(**overrides)
     became = router.timers[Timer.MASTER_DOWN]
     router.handle(TimerFired(Timer.MASTER_DOWN), became)
     assert router.state is State.MASTER

@@ -6,6 +6,7 @@ from ipaddress import ip_address
 
 import pytest
 
+from tests.protocol.playbook import backup as _backup
 from tests.protocol.simulation import heard, instance
 from vrrpd.protocol.actions import (
     AddVips,
@@ -22,12 +23,6 @@ from vrrpd.protocol.timing import master_down_interval, skew_time
 T0 = 10.0
 T1 = 20.0  # when the lower master is first heard
 MDI_200 = master_down_interval(200, 1.0, 3)
-
-
-def _backup(**overrides) -> Router:
-    router = Router(instance(**overrides))
-    router.handle(Startup(), T0)
-    return router
 
 
 def _waiting_to_preempt() -> Router:

@@ -7,6 +7,8 @@ from ipaddress import IPv4Address
 
 import pytest
 
+from tests.protocol.playbook import backup as _backup
+from tests.protocol.playbook import master as _master
 from tests.protocol.simulation import VIP, heard, instance
 from vrrpd.protocol.actions import (
     AddVips,
@@ -17,23 +19,11 @@ from vrrpd.protocol.actions import (
     SetTimer,
     State,
 )
-from vrrpd.protocol.events import PriorityChanged, Startup, Timer, TimerFired
+from vrrpd.protocol.events import PriorityChanged, Startup, Timer
 from vrrpd.protocol.router import Router
 
 T0 = 10.0
 NOW = 30.0
-
-
-def _backup(**overrides) -> Router:
-    router = Router(instance(**overrides))
-    router.handle(Startup(), T0)
-    return router
-
-
-def _master(**overrides) -> Router:
-    router = _backup(**overrides)
-    router.handle(TimerFired(Timer.MASTER_DOWN), router.timers[Timer.MASTER_DOWN])
-    return router
 
 
 @pytest.mark.parametrize("change", [{"vrid": 52}, {"version": 2}])

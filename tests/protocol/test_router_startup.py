@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.protocol.playbook import backup
 from tests.protocol.simulation import OURS, heard, instance
 from vrrpd.protocol.actions import (
     AddVips,
@@ -35,12 +36,11 @@ VERSIONS = pytest.mark.parametrize(("version", "advert_int"), [(3, 0.5), (2, 2.0
 
 
 def _backup(version=3, advert_int=1.0, **overrides) -> Router:
-    router = Router(instance(version=version, advert_int=advert_int, **overrides))
-    router.handle(Startup(), T0)
-    return router
+    return backup(version=version, advert_int=advert_int, **overrides)
 
 
 def _master(version=3, advert_int=1.0) -> Router:
+    """An address owner (priority 255): master straight from Startup."""
     return _backup(version, advert_int, priority=255)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.protocol.playbook import backup as _backup
+from tests.protocol.playbook import master as _master
 from tests.protocol.simulation import OURS, heard, instance
 from vrrpd.protocol.actions import (
     AddVips,
@@ -32,19 +34,6 @@ T0 = 10.0
 T1 = 20.0
 MDI = master_down_interval(100, 1.0, 3)
 MDI_200 = master_down_interval(200, 1.0, 3)
-
-
-def _backup(**overrides) -> Router:
-    router = Router(instance(**overrides))
-    router.handle(Startup(), T0)
-    return router
-
-
-def _master(**overrides) -> Router:
-    router = _backup(**overrides)
-    router.handle(TimerFired(Timer.MASTER_DOWN), router.timers[Timer.MASTER_DOWN])
-    assert router.state is State.MASTER
-    return router
 
 
 def _group_fault() -> Router:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from tests.protocol.simulation import heard, instance
+from tests.protocol.playbook import backup as _backup
+from tests.protocol.simulation import heard
 from vrrpd.protocol.actions import SetTimer, State
-from vrrpd.protocol.events import Startup, Timer, TimerFired
-from vrrpd.protocol.router import TIMER_TOLERANCE, Router
+from vrrpd.protocol.events import Timer, TimerFired
+from vrrpd.protocol.router import TIMER_TOLERANCE
 
 T0 = 10.0
-
-
-def _backup() -> Router:
-    router = Router(instance())
-    router.handle(Startup(), T0)
-    return router
 
 
 def test_a_cancelled_timer_that_fires_anyway_is_ignored():
