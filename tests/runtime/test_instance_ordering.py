@@ -141,3 +141,34 @@ def test_clean_stop_without_a_backup_releases_after_the_bound():
     waited, calls = asyncio.run(asyncio.wait_for(scenario(), 5))
     assert 1.1 < waited < 2.0
     assert calls[-1] == "remove_vip"
+
+
+def test_transition_observers_run_after_the_batch_and_announce_queues_a_garp():
+    """A sync group's orders (fed from the observer) never land in the middle of a batch:
+    by the time the observer runs, the batch's advert hold and VIP work are queued."""
+
+    async def main() -> tuple[list[str], list[str]]:
+        world = World()
+        seen: list[str] = []
+
+        def observer(runner: InstanceRunner, change) -> None:
+            seen.append(f"{change.new.value} holding={runner.adverts.holding}")
+            seen.append(f"queued={runner._work.qsize()}")
+
+        cfg = parse_config(CONFIG, "t.toml").instances[0]
+        runner = InstanceRunner(cfg, link=Link(), primary_ip=ip_address("192.0.2.11"),
+                                sock=world, netlink=world, garp_factory=lambda c: world,
+                                on_transition=observer)
+        runner.start()  # priority 255: MASTER at once
+        await asyncio.sleep(ADVERT_HOLD_MAX + 0.05)
+        runner.announce()  # the split-brain driver's heal: behind the VIP work, while master
+        await asyncio.sleep(0.05)
+        await runner.stop()
+        await runner.close()
+        return seen, world.calls
+
+    seen, calls = asyncio.run(asyncio.wait_for(main(), 5))
+    # the batch is done: add VIPs, GARP, release the held advert, install routes are queued
+    assert seen[:2] == ["MASTER holding=True", "queued=4"]
+    assert calls[:3] == ["add_vip", "garp", "advert prio=255"]
+    assert calls.count("garp") == 2
