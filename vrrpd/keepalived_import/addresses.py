@@ -68,6 +68,7 @@ def read_vip(entry: Node, notes: Notes) -> Vip | None:
 def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
     """The VIPs vrrpd can hold: on the instance's interface, one family, no repeats."""
     kept: list[Vip] = []
+    by_ip: dict[Any, Vip] = {}  # linear in the number of VIPs, however many there are
     for vip in vips:
         address, entry = vip.address, vip.node
         if vip.dev is not None and vip.dev != interface:
@@ -87,7 +88,7 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
                 keyword="label",
             )
             vip.label = None
-        same = next((other for other in kept if other.address.ip == address.ip), None)
+        same = by_ip.get(address.ip)
         if same is not None:
             notes.drop(
                 entry,
@@ -105,6 +106,7 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
             )
             continue
         kept.append(vip)
+        by_ip[address.ip] = vip
     return kept
 
 
@@ -120,6 +122,7 @@ def _label_ok(label: str, address: Any, interface: str) -> bool:
 
 def read_peers(node: Node, table: Table, notes: Notes) -> None:
     peers = table.setdefault("unicast_peer", [])
+    seen = set(peers)
     for entry in node.children or []:
         words = entry.words()
         try:
@@ -133,5 +136,6 @@ def read_peers(node: Node, table: Table, notes: Notes) -> None:
                 f"{' '.join(words[1:])} of peer {peer}: vrrpd checks TTL 255 for every peer",
                 keyword="unicast_peer",
             )
-        if peer not in peers:
+        if peer not in seen:
+            seen.add(peer)
             peers.append(peer)

@@ -27,7 +27,7 @@ from vrrpd.protocol.packet import Advert, encode
 from vrrpd.protocol.router import Router, RouterParams
 from vrrpd.runtime.counters import Counters
 from vrrpd.runtime.egress import Egress
-from vrrpd.runtime.notify import transition_job
+from vrrpd.runtime.notify import rx_lower_job, transition_job
 
 VRRP_GROUP = {4: ip_address("224.0.0.18"), 6: ip_address("ff02::12")}
 NETLINK_TIMEOUT = 5.0
@@ -183,6 +183,8 @@ class InstanceRunner:
                 self._work.put_nowait(("remove", None))
             elif isinstance(a, act.SendGarp):
                 self._work.put_nowait(("garp", a.reason))
+                if a.reason == "heal":  # a master outranking another: keepalived's rx_lower_pri
+                    self._rx_lower()
             elif isinstance(a, act.AdvertDropped):
                 self.counters.drop(a.reason)
             else:  # pragma: no cover - a new action type must be handled here
@@ -263,7 +265,14 @@ class InstanceRunner:
         global_cfg = self._global_config() if self._global_config is not None else None
         job = transition_job(self.cfg, global_cfg, new=change.new.value, old=change.old.value,
                              priority=self.router.priority, reason=change.reason)
-        if job.commands:
+        if not job.empty:
+            self._hook_jobs.append(job)
+
+    def _rx_lower(self) -> None:
+        global_cfg = self._global_config() if self._global_config is not None else None
+        job = rx_lower_job(self.cfg, global_cfg, priority=self.router.priority,
+                           reason="advert from a lower-priority master")
+        if not job.empty:
             self._hook_jobs.append(job)
 
     # -- VIP worker -------------------------------------------------------------
