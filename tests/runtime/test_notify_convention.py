@@ -96,7 +96,8 @@ def test_rx_lower_pri_hook_and_fifo_line():
                               'notify_fifo = "/tmp/vrrpd-test.fifo"')
     job = rx_lower_job(cfg, global_cfg, priority=200, reason="r")
     assert argvs(job) == [("/bin/true", "rx")]
-    assert job.fifo_lines == (("/tmp/vrrpd-test.fifo", 'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 200\n'),)
+    line = 'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 200\n'
+    assert job.fifo_lines == (("/tmp/vrrpd-test.fifo", line),)
     cfg, global_cfg = configs()
     assert argvs(rx_lower_job(cfg, global_cfg, priority=200, reason="r")) == [
         ("/bin/true", "rx", "VI_1", "MASTER_RX_LOWER_PRI", "MASTER", "200")

@@ -61,6 +61,7 @@ def read_vip(entry: Node, notes: Notes) -> Vip | None:
             entry,
             f"{', '.join(dropped)} of {address}: vrrpd keeps address and label",
             keyword="virtual_ipaddress",
+            failover=False,
         )
     return vip
 
@@ -86,6 +87,7 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
                 f"label {vip.label!r} of {address}: Linux labels are IPv4-only, "
                 f"'{interface}:NAME', at most {LABEL_MAX} bytes",
                 keyword="label",
+                failover=False,
             )
             vip.label = None
         same = by_ip.get(address.ip)
@@ -94,6 +96,7 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
                 entry,
                 f"{address.ip} is already listed at line {same.node.line}",
                 keyword="virtual_ipaddress",
+                failover=False,
             )
             same.label = same.label or vip.label
             continue
@@ -135,6 +138,7 @@ def read_peers(node: Node, table: Table, notes: Notes) -> None:
                 entry,
                 f"{' '.join(words[1:])} of peer {peer}: vrrpd checks TTL 255 for every peer",
                 keyword="unicast_peer",
+                failover=False,
             )
         if peer not in seen:
             seen.add(peer)

@@ -43,6 +43,12 @@ class Note:
     line: int
     keyword: str
     message: str  # "not converted (reason)" or "converted, but ..."
+    failover: bool = True  # for "not converted": does the loss change failover? (exit 3)
+    section: str = ""  # the output table it belongs to ("instances.VI_1"); "" = top level
+
+    @property
+    def lost(self) -> bool:
+        return self.message.startswith("not converted")
 
     def render(self) -> str:
         return f"{self.file}:{self.line}: {self.keyword}: {self.message}"

@@ -105,7 +105,10 @@ def _env(name: str, new: str, old: str, priority: int, reason: str) -> dict[str,
     }
 
 
-def _fifo(global_cfg: Any, name: str, state: str | None, priority: int) -> tuple[tuple[str, str], ...]:
+FifoLines = tuple[tuple[str, str], ...]
+
+
+def _fifo(global_cfg: Any, name: str, state: str | None, priority: int) -> FifoLines:
     path = getattr(global_cfg, "notify_fifo", None)
     if path is None or state is None:
         return ()
