@@ -72,7 +72,8 @@ def test_a_missing_file_exits_2(tmp_path, capsys):
 
 def test_an_unwritable_output_exits_1(fixture_copy, tmp_path, capsys):
     target = tmp_path / "missing-dir" / "out.toml"
-    assert main(["import-keepalived", str(fixture_copy("unicast-v2.conf", local_bin=True)), "-o", str(target)]) == 1
+    source = fixture_copy("unicast-v2.conf", local_bin=True)
+    assert main(["import-keepalived", str(source), "-o", str(target)]) == 1
     assert f"cannot write {target}" in capsys.readouterr().err
 
 

@@ -3,6 +3,7 @@ output TOML as comments in the table they concern."""
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 
 from vrrpd.cli import main
@@ -88,10 +89,8 @@ def test_strict_writes_when_nothing_was_lost(tmp_path, capsys):
 
 
 def test_help_documents_the_exit_codes(capsys):
-    try:
+    with contextlib.suppress(SystemExit):
         main(["import-keepalived", "--help"])
-    except SystemExit:
-        pass
     out = capsys.readouterr().out
     for code in ("0  written", "1  written, but", "2  FILE cannot", "3  written, but"):
         assert code in out

@@ -12,8 +12,8 @@ their first line, not line by line.
 from __future__ import annotations
 
 import re
-from ipaddress import ip_address
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Any
 
 from vrrpd.keepalived_import import toml_out

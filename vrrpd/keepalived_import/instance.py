@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrrpd.keepalived_import.addresses import Vip, check_vips, read_peers, read_vip
-from vrrpd.keepalived_import.keywords import INSTANCE
+from vrrpd.keepalived_import.keywords import INSTANCE, INSTANCE_EXTRA
 from vrrpd.keepalived_import.notes import (
     Notes,
     Table,
@@ -145,8 +145,9 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
         inst.routes += child.children or []
     elif key == "virtual_rules":
         inst.rules += child.children or []
-    elif key in INSTANCE:
-        notes.keyword(child, INSTANCE[key])  # lost, or converted to nothing (always so)
+    elif key in INSTANCE or key in INSTANCE_EXTRA:
+        # lost, or converted to nothing (vrrpd always behaves so)
+        notes.keyword(child, INSTANCE.get(key) or INSTANCE_EXTRA[key])
     else:
         notes.unknown(child, "vrrp_instance")
 

@@ -93,7 +93,6 @@ INSTANCE: dict[str, Keyword] = {
         "every vrrpd VIP is listed in the adverts: add them to virtual_ipaddress (a keepalived "
         "peer then logs an address-list mismatch) or manage them outside vrrpd"
     ),
-    "no_virtual_ipaddress": _lost("a vrrpd instance needs at least one VIP"),
     "promote_secondaries": _lost(
         "set net.ipv4.conf.IF.promote_secondaries = 1 with sysctl", failover=False
     ),
@@ -138,6 +137,7 @@ INSTANCE: dict[str, Keyword] = {
 }
 INSTANCE_EXTRA: dict[str, Keyword] = {  # accepted by the importer, not in 2.2.7's list
     "gna_interval": _c("garp_interval of an IPv6 instance"),
+    "no_virtual_ipaddress": _lost("a vrrpd instance needs at least one VIP"),
 }
 
 GLOBAL: dict[str, Keyword] = {
