@@ -9,8 +9,12 @@ from ki_support import from_text
 from vrrpd.keepalived_import import coverage
 from vrrpd.keepalived_import.keywords import GLOBAL, INSTANCE, LOST
 
+def words(text: str) -> list[str]:
+    return text.split()
+
+
 # keepalived 2.2.7 (Debian), keepalived/vrrp/vrrp_parser.c: keywords inside vrrp_instance
-KEEPALIVED_INSTANCE = """
+KEEPALIVED_INSTANCE = words("""
     use_vmac use_vmac_addr vmac_xmit_base use_ipvlan unicast_peer unicast_fault_no_peer
     check_unicast_src old_unicast_checksum native_ipv6 state interface vrf
     dont_track_primary track_interface track_script track_file track_process track_bfd
@@ -23,10 +27,10 @@ KEEPALIVED_INSTANCE = """
     garp_master_refresh garp_master_repeat garp_master_refresh_repeat garp_lower_prio_delay
     garp_lower_prio_repeat down_timer_adverts garp_extra_if vmac_garp_intvl
     lower_prio_no_advert higher_prio_send_advert kernel_rx_buf_size authentication
-""".split()
+""")
 # keepalived/core/global_parser.c: global_defs keywords built only with VRRP, plus the
 # VRRP-relevant ones built always
-KEEPALIVED_GLOBAL_VRRP = """
+KEEPALIVED_GLOBAL_VRRP = words("""
     vrrp_process_name smtp_alert_vrrp dynamic_interfaces no_email_faults default_interface
     disable_local_igmp vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_master_delay
     vrrp_garp_master_repeat vrrp_garp_master_refresh vrrp_garp_master_refresh_repeat
@@ -42,7 +46,7 @@ KEEPALIVED_GLOBAL_VRRP = """
     process_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier
     vrrp_startup_delay log_unknown_vrids vmac_prefix vmac_addr_prefix router_id notify_fifo
     notify_fifo_script script_user enable_script_security
-""".split()
+""")
 
 BASE = (
     "vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n"
