@@ -9,6 +9,7 @@ from ki_support import from_text
 from vrrpd.keepalived_import import coverage
 from vrrpd.keepalived_import.keywords import GLOBAL, INSTANCE, LOST
 
+
 def words(text: str) -> list[str]:
     return text.split()
 
