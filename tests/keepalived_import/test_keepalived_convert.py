@@ -401,3 +401,23 @@ def test_unknown_keywords_are_reported_in_every_block(bin_dir):
 def test_a_vip_without_prefix_is_a_host_address_as_in_keepalived():
     _conversion, config = load(instance_text("").replace("192.0.2.100/24", "192.0.2.100"))
     assert config.instances[0].vips[0].interface == ip_interface("192.0.2.100/32")
+
+
+def test_a_realistic_migration_reports_every_loss_and_keeps_hooks_and_fifo(fixture_copy):
+    conversion, config = converted(fixture_copy("migration.conf"))
+    assert config.global_.notify_fifo == "/run/keepalived.fifo"
+    assert config.global_.notify_convention == "keepalived"
+    edge = config.instance("VI_EDGE")
+    assert edge.notify_stop[1:] == ("stop",)
+    lost = {(n.line, n.keyword): n.failover for n in conversion.notes if n.lost}
+    assert lost == {
+        (7, "script_user"): False,
+        (8, "enable_script_security"): False,
+        (10, "vrrp_track_process"): True,
+        (17, "use_vmac"): True,
+        (18, "vmac_xmit_base"): True,
+        (22, "track_process"): True,
+        (27, "virtual_ipaddress"): True,  # on dev eth1
+        (29, "virtual_ipaddress_excluded"): True,
+    }
+    assert [str(v.interface) for v in edge.vips] == ["192.0.2.60/24"]
