@@ -148,19 +148,34 @@ def _cmd_status(args: argparse.Namespace) -> int:
 # --- import-keepalived ------------------------------------------------------------------------
 
 
+IMPORT_EXIT_CODES = """exit status:
+  0  written; everything that matters for failover was converted (notes may still list
+     things such as smtp_alert that vrrpd does differently)
+  1  written, but the result does not pass vrrpd check-config here (problems follow)
+  2  FILE cannot be read or parsed (one line: FILE:LINE: message); nothing written
+  3  written, but something that changes failover was not converted: a health check,
+     VIP, route or rule, tracked interface/script/file/process, or a hook
+     (with --strict: anything not converted; then nothing is written)"""
+EXIT_LOST = 3
+
+
 def _add_import_keepalived_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "import-keepalived",
         help="convert a keepalived.conf to a vrrpd config",
         description="Convert the VRRP parts of a keepalived config (and the files it includes) "
-        "to vrrpd TOML. Everything not carried over is listed on stderr as "
-        "'FILE:LINE: keyword: not converted (reason)'. Exit 0 when the result passes "
-        "check-config (notes or not), 1 when it is written but does not pass (the problems "
-        "follow the notes), 2 when FILE cannot be read or parsed.",
+        "to vrrpd TOML. Everything not carried over exactly is listed on stderr as "
+        "'FILE:LINE: keyword: not converted (reason)' and written as a comment into the "
+        "table of the output it concerns. Hooks keep keepalived's arguments "
+        "(notify_convention = \"keepalived\").",
+        epilog=IMPORT_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", help="keepalived.conf to convert")
     parser.add_argument("-o", "--output", metavar="OUT", default=None,
                         help="write the TOML here instead of to stdout")
+    parser.add_argument("--strict", action="store_true",
+                        help="write nothing (exit 3) when anything was not converted")
     parser.set_defaults(run=_cmd_import_keepalived)
 
 
@@ -175,6 +190,11 @@ def _cmd_import_keepalived(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for note in conversion.notes:
         print(note.render(), file=sys.stderr)
+    lost, failover_lost = conversion.lost, conversion.failover_lost
+    if args.strict and lost:
+        print(f"vrrpd import-keepalived: --strict: {len(lost)} line(s) not converted "
+              f"({len(failover_lost)} affecting failover); nothing written", file=sys.stderr)
+        return EXIT_LOST
     text = conversion.toml()
     target = args.output or "<stdout>"
     if args.output is None:
@@ -193,6 +213,10 @@ def _cmd_import_keepalived(args: argparse.Namespace) -> int:
         print(f"vrrpd import-keepalived: the converted config does not pass check-config:\n"
               f"{error}", file=sys.stderr)
         return EXIT_FAILURE
+    if failover_lost:
+        print(f"vrrpd import-keepalived: {len(failover_lost)} line(s) that change failover "
+              "were not converted (see above; exit 3)", file=sys.stderr)
+        return EXIT_LOST
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ PROGRAMS = (
     "vrrp.back",
     "vrrp.mast",
     "vrrp.fault",
+    "fw-stop",
 )
 
 

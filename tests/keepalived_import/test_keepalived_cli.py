@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_stdout_gets_the_toml_and_stderr_the_notes(fixture_copy, capsys):
-    source = fixture_copy("unicast-v2.conf")
-    assert main(["import-keepalived", str(source)]) == 0
+    source = fixture_copy("unicast-v2.conf", local_bin=True)
+    assert main(["import-keepalived", str(source)]) == 3  # use_vmac, a VIP... were lost
     out, err = capsys.readouterr()
     assert out.startswith(f"# Converted from {source} by vrrpd import-keepalived.\n")
     assert '[instances.VI_FW]\ninterface = "bond0"\n' in out
@@ -23,7 +23,8 @@ def test_stdout_gets_the_toml_and_stderr_the_notes(fixture_copy, capsys):
     assert (
         f"{source}:35: frobnicate_level: not converted (unknown keyword in vrrp_instance)" in lines
     )
-    assert all(line.startswith(f"{source}:") for line in lines)
+    assert all(line.startswith(f"{source}:") for line in lines[:-1])
+    assert lines[-1].startswith("vrrpd import-keepalived: ") and "(see above; exit 3)" in lines[-1]
 
 
 def test_output_file_passes_check_config(fixture_copy, tmp_path, capsys):
@@ -71,7 +72,8 @@ def test_a_missing_file_exits_2(tmp_path, capsys):
 
 def test_an_unwritable_output_exits_1(fixture_copy, tmp_path, capsys):
     target = tmp_path / "missing-dir" / "out.toml"
-    assert main(["import-keepalived", str(fixture_copy("unicast-v2.conf")), "-o", str(target)]) == 1
+    source = fixture_copy("unicast-v2.conf", local_bin=True)
+    assert main(["import-keepalived", str(source), "-o", str(target)]) == 1
     assert f"cannot write {target}" in capsys.readouterr().err
 
 

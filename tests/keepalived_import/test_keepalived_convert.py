@@ -83,12 +83,12 @@ def test_web_lb_node_converts_with_every_field_in_place(fixture_copy, bin_dir):
     assert group.notify_master == (f"{bin_dir}/notify", "group-master")
     notes = notes_of(conversion)
     assert (
-        "8: enable_script_security: not converted (vrrpd runs hooks and scripts without a "
-        "shell, as its own user)" in notes
+        "8: enable_script_security: not converted (vrrpd never uses a shell and checks every "
+        "hook program when it loads the config)" in notes
     )
     assert (
         "32: state: not converted (vrrpd starts every instance as BACKUP and lets the "
-        "election decide)" in notes
+        "election decide (priority 255 takes over at once))" in notes
     )
     assert any(
         n.startswith(
@@ -101,7 +101,7 @@ def test_web_lb_node_converts_with_every_field_in_place(fixture_copy, bin_dir):
 
 
 def test_unicast_v2_firewall_node(fixture_copy):
-    conversion, config = converted(fixture_copy("unicast-v2.conf"))
+    conversion, config = converted(fixture_copy("unicast-v2.conf", local_bin=True))
     (fw,) = config.instances
     assert (fw.version, fw.advert_int, fw.preempt) == (2, 2.0, False)
     assert (fw.auth_type, fw.auth_password) == (AUTH_PASS, b"s3cr3tpa")
@@ -112,13 +112,15 @@ def test_unicast_v2_firewall_node(fixture_copy):
         ("203.0.113.11/24", "bond0:fw"),
     ]
     assert fw.garp_master_refresh == 60.0
+    assert fw.notify_stop[0].endswith("/fw-stop")
     assert notes_of(conversion) == [
         "4: notification_email: not converted (vrrpd sends no mail; use a notify hook or MQTT)",
         "7: smtp_server: not converted (vrrpd sends no mail; use a notify hook or MQTT)",
         "11: state: not converted (vrrpd starts every instance as BACKUP and lets the "
-        "election decide)",
+        "election decide (priority 255 takes over at once))",
         "15: advert_int: converted, but VRRPv2 advertises whole seconds: advert_int = 2",
-        "17: use_vmac: not converted (vrrpd announces the VIPs with the interface's own MAC)",
+        "17: use_vmac: not converted (vrrpd has no virtual MAC interfaces yet: VIPs are "
+        "announced with the interface's MAC)",
         "18: smtp_alert: not converted (vrrpd sends no mail; use a notify hook or MQTT)",
         "19: authentication: converted, but keepalived uses only the first 8 bytes of auth_pass",
         "26: unicast_peer: not converted (min_ttl 254 of peer 203.0.113.3: vrrpd checks TTL 255 "
@@ -127,8 +129,6 @@ def test_unicast_v2_firewall_node(fixture_copy):
         "is IPv4: one family per vrrpd instance)",
         "34: garp_master_refresh_repeat: not converted (vrrpd refreshes with one frame per VIP)",
         "35: frobnicate_level: not converted (unknown keyword in vrrp_instance)",
-        "36: notify_stop: not converted (vrrpd has no stop hook; use notify_fault or the MQTT "
-        "availability topic)",
         "39: vrrp_instance: not converted (instance VI_HALF has no usable virtual_router_id, "
         "virtual_ipaddress; vrrpd needs them)",
         "44: lvs_sync_daemon: not converted (unknown top-level keyword)",
@@ -249,7 +249,10 @@ def test_a_script_with_shell_syntax_is_refused_with_the_references_to_it(bin_dir
         "2: script: not converted ('</dev/tcp/127.0.0.1/80' uses shell syntax ('<'); vrrpd runs "
         "commands without a shell: put the command in a script file and name that)",
     ]
-    assert "6: weight: not converted (reversed weights have no vrrpd equivalent)" in notes
+    assert (
+        "6: weight: not converted (a reversed weight (priority up while failing) has no vrrpd "
+        "equivalent)" in notes
+    )
     assert [n.split(":")[0] for n in notes if n.split(": ")[1] == "track_script"] == [
         "15",
         "16",
@@ -385,7 +388,7 @@ def test_unknown_keywords_are_reported_in_every_block(bin_dir):
     conversion = from_text(text)
     unknown = [n for n in notes_of(conversion) if "unknown" in n or "no vrrpd equivalent" in n]
     assert unknown == [
-        "2: frob_global: not converted (no vrrpd equivalent in global_defs)",
+        "2: frob_global: not converted (unknown keyword in global_defs)",
         "6: frob_script: not converted (unknown keyword in vrrp_script)",
         "10: frob_file: not converted (unknown keyword in vrrp_track_file)",
         "18: frob_instance: not converted (unknown keyword in vrrp_instance)",
@@ -398,3 +401,23 @@ def test_unknown_keywords_are_reported_in_every_block(bin_dir):
 def test_a_vip_without_prefix_is_a_host_address_as_in_keepalived():
     _conversion, config = load(instance_text("").replace("192.0.2.100/24", "192.0.2.100"))
     assert config.instances[0].vips[0].interface == ip_interface("192.0.2.100/32")
+
+
+def test_a_realistic_migration_reports_every_loss_and_keeps_hooks_and_fifo(fixture_copy):
+    conversion, config = converted(fixture_copy("migration.conf"))
+    assert config.global_.notify_fifo == "/run/keepalived.fifo"
+    assert config.global_.notify_convention == "keepalived"
+    edge = config.instance("VI_EDGE")
+    assert edge.notify_stop[1:] == ("stop",)
+    lost = {(n.line, n.keyword): n.failover for n in conversion.notes if n.lost}
+    assert lost == {
+        (7, "script_user"): False,
+        (8, "enable_script_security"): False,
+        (10, "vrrp_track_process"): True,
+        (17, "use_vmac"): True,
+        (18, "vmac_xmit_base"): True,
+        (22, "track_process"): True,
+        (27, "virtual_ipaddress"): True,  # on dev eth1
+        (29, "virtual_ipaddress_excluded"): True,
+    }
+    assert [str(v.interface) for v in edge.vips] == ["192.0.2.60/24"]

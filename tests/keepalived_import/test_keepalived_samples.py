@@ -120,3 +120,40 @@ def test_a_sample_without_vrrp_instances_gives_a_config_without_instances():
     ]
     with pytest.raises(ConfigError, match="no instance is configured"):
         parse_config(conversion.toml())
+
+
+# The 12 Debian samples with VRRP parts: nothing is lost silently. Every note is also a
+# comment in the output, and every use of a keyword the table marks as lost has a note.
+VRRP_SAMPLES = [
+    "keepalived.conf.SSL_GET",
+    "keepalived.conf.conditional_conf",
+    "keepalived.conf.sample",
+    "keepalived.conf.track_interface",
+    "keepalived.conf.vrrp",
+    "keepalived.conf.vrrp.localcheck",
+    "keepalived.conf.vrrp.lvs_syncd",
+    "keepalived.conf.vrrp.routes",
+    "keepalived.conf.vrrp.rules",
+    "keepalived.conf.vrrp.scripts",
+    "keepalived.conf.vrrp.static_ipaddress",
+    "keepalived.conf.vrrp.sync",
+]
+
+
+@pytest.mark.parametrize("sample", VRRP_SAMPLES)
+def test_no_sample_loses_anything_silently(sample):
+    from vrrpd.keepalived_import.keywords import INSTANCE, LOST
+    from vrrpd.keepalived_import.parser import parse_file
+
+    path = str(SAMPLES / sample)
+    conversion = convert_file(path)
+    text = conversion.toml()
+    for note in conversion.notes:
+        assert f"# {note.render()}\n" in text
+    noted = {(n.file, n.line) for n in conversion.notes}
+    for node in parse_file(path).nodes:
+        if node.keyword != "vrrp_instance":
+            continue
+        for child in node.children or []:
+            if INSTANCE.get(child.keyword) is not None and INSTANCE[child.keyword].status == LOST:
+                assert (child.file, child.line) in noted, child

@@ -33,6 +33,8 @@ class GlobalConfig(_Frozen):
     log_level: str  # "debug" | "info" | "warning" | "error"
     notify: tuple[str, ...] = ()  # program + arguments run on every transition; () = none
     notify_timeout: float = 10.0
+    notify_convention: str = "vrrpd"  # "vrrpd" | "keepalived" (vrrpd.runtime.notify)
+    notify_fifo: str | None = None  # absolute path of keepalived-style notify FIFO
     startup_delay: float = 0.0  # seconds after start during which instances stay BACKUP
 
 
@@ -145,6 +147,7 @@ class SyncGroupConfig(_Frozen):
     notify_backup: tuple[str, ...] = ()
     notify_fault: tuple[str, ...] = ()
     notify_timeout: float = 10.0
+    notify_convention: str | None = None  # "keepalived": as keepalived calls group hooks
 
 
 class InstanceConfig(_Frozen):
@@ -176,7 +179,10 @@ class InstanceConfig(_Frozen):
     notify_master: tuple[str, ...] = ()
     notify_backup: tuple[str, ...] = ()
     notify_fault: tuple[str, ...] = ()
+    notify_stop: tuple[str, ...] = ()
+    notify_master_rx_lower_pri: tuple[str, ...] = ()
     notify_timeout: float = 10.0
+    notify_convention: str | None = None  # None: global.notify_convention
     # intervals of split-brain evidence (vrrpd.protocol.split_brain); 0 = off
     split_brain_after: int = 3
     track_interface: tuple[TrackRef, ...] = ()  # vrrpd.protocol.tracking: link state counts

@@ -40,6 +40,13 @@ class RawGlobal(_Table):
     notify_timeout: float = 10.0
     """Seconds (more than 0, at most 3600) before the global hook's process group is
     killed."""
+    notify_convention: str = "vrrpd"
+    """What hooks are told: `vrrpd` appends `INSTANCE NEW OLD PRIORITY` to every hook;
+    `keepalived` calls them as keepalived does (`notify` gets `INSTANCE NAME STATE
+    PRIORITY`, the state hooks only their own arguments)."""
+    notify_fifo: str | None = None
+    """Absolute path of a FIFO that gets keepalived's notify lines (`INSTANCE "VI_1" MASTER
+    100`); created if missing, never blocks (a line is dropped when nobody reads)."""
     startup_delay: float = 0.0
     """Seconds (0..3600) after start during which no instance takes over: instances stay
     BACKUP and follow any master they hear."""
@@ -222,8 +229,14 @@ class RawInstance(_Table):
     """Hook run on entering BACKUP (before `notify`)."""
     notify_fault: tuple[str, ...] = ()
     """Hook run on entering FAULT (before `notify`)."""
+    notify_stop: tuple[str, ...] = ()
+    """Hook run when the instance stops cleanly (before `notify`)."""
+    notify_master_rx_lower_pri: tuple[str, ...] = ()
+    """Hook run when the master hears an advert it outranks (at most once per interval)."""
     notify_timeout: float = 10.0
     """Seconds (more than 0, at most 3600) before a hook's process group is killed."""
+    notify_convention: str | None = None
+    """`vrrpd` or `keepalived` (see global.notify_convention); absent = the global one."""
     split_brain_after: int = 3
     """Advert intervals of evidence (0 = off, or 1..100) before a split-brain episode is
     reported."""
@@ -279,3 +292,6 @@ class RawSyncGroup(_Table):
     """Hook run when the group enters FAULT."""
     notify_timeout: float = 10.0
     """Seconds (more than 0, at most 3600) before a group hook's process group is killed."""
+    notify_convention: str | None = None
+    """`keepalived`: state hooks get only their own arguments, `notify` gets `GROUP NAME
+    STATE 0`; absent or `vrrpd`: `GROUP NEW OLD` appended."""

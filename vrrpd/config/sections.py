@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vrrpd.config.errors import ConfigProblem
-from vrrpd.config.hooks import check_command, check_timeout
+from vrrpd.config.hooks import check_command, check_convention, check_fifo, check_timeout
 from vrrpd.config.model import GlobalConfig, MqttConfig
 from vrrpd.config.schema import RawGlobal, RawMqtt
 
@@ -42,6 +42,8 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         )
     check_command(raw.notify, "global.notify", problems)
     check_timeout(raw.notify_timeout, "global.notify_timeout", problems)
+    check_convention(raw.notify_convention, "global.notify_convention", problems)
+    check_fifo(raw.notify_fifo, "global.notify_fifo", problems)
     if not 0 <= raw.startup_delay <= MAX_STARTUP_DELAY:  # also false for nan
         problems.append(
             ConfigProblem(
@@ -57,6 +59,8 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         log_level=raw.log_level,
         notify=raw.notify,
         notify_timeout=raw.notify_timeout,
+        notify_convention=raw.notify_convention,
+        notify_fifo=raw.notify_fifo,
         startup_delay=raw.startup_delay,
     )
 

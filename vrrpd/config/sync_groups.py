@@ -8,7 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from vrrpd.config.errors import ConfigProblem
-from vrrpd.config.hooks import HOOK_KEYS, check_command, check_timeout
+from vrrpd.config.hooks import GROUP_HOOK_KEYS, check_command, check_convention, check_timeout
 from vrrpd.config.model import SyncGroupConfig
 from vrrpd.config.schema import RawSyncGroup
 from vrrpd.config.tracking import named_tables
@@ -53,9 +53,10 @@ def build_sync_groups(
                 )
             else:
                 member_of[member] = name
-        for key in HOOK_KEYS:
+        for key in GROUP_HOOK_KEYS:
             check_command(getattr(raw, key), f"{path}.{key}", problems)
         check_timeout(raw.notify_timeout, f"{path}.notify_timeout", problems)
+        check_convention(raw.notify_convention, f"{path}.notify_convention", problems)
         if len(problems) == already:
             groups.append(
                 SyncGroupConfig(
@@ -66,6 +67,7 @@ def build_sync_groups(
                     notify_backup=raw.notify_backup,
                     notify_fault=raw.notify_fault,
                     notify_timeout=raw.notify_timeout,
+                    notify_convention=raw.notify_convention,
                 )
             )
     return tuple(groups)

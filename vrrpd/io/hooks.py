@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrrpd import log
+from vrrpd.io.notify_fifo import notify_fifo
 
 OUTPUT_TAIL = 2048  # bytes of a hook's output kept for the log
 READ_AFTER_EXIT = 0.5  # seconds to collect output after exit (children may hold the pipe)
@@ -29,20 +30,28 @@ MAX_PENDING = 64
 
 @dataclass(frozen=True, slots=True)
 class HookCommand:
-    """One program to run: `argv[0]` is an absolute path; `key` names it in logs."""
+    """One program to run: `argv[0]` is an absolute path; `key` names it in logs.
+    `with_args`: append the job's `args` (vrrpd's convention); False runs argv as it is."""
 
     argv: tuple[str, ...]
     timeout: float
     key: str
+    with_args: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class HookJob:
-    """The hooks of one transition: each command gets `args` appended and `env` added."""
+    """The hooks of one transition: each command gets `args` appended (unless it says not
+    to) and `env` added; `fifo_lines` are `(path, line)` written to notify FIFOs at submit."""
 
     commands: tuple[HookCommand, ...]
     args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    fifo_lines: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.commands and not self.fifo_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +95,13 @@ class HookRunner:
         return not self._pending and not self._busy
 
     def submit(self, job: HookJob) -> None:
-        """Queue `job` behind everything submitted before; returns at once."""
-        if self._closed or not job.commands:
+        """Queue `job` behind everything submitted before; returns at once. Its FIFO lines
+        are written now (non-blocking), in submission order."""
+        if self._closed:
+            return
+        for path, line in job.fifo_lines:
+            notify_fifo(path).write(line)
+        if not job.commands:
             return
         if len(self._pending) >= self.max_pending:
             dropped = self._pending.popleft()
@@ -147,7 +161,7 @@ class HookRunner:
                 self._busy = False
 
     async def _run(self, command: HookCommand, job: HookJob) -> HookResult:
-        argv = (*command.argv, *job.args)
+        argv = (*command.argv, *job.args) if command.with_args else command.argv
         self.counters.hooks_run += 1
         try:
             proc = await asyncio.create_subprocess_exec(

@@ -61,6 +61,7 @@ def read_vip(entry: Node, notes: Notes) -> Vip | None:
             entry,
             f"{', '.join(dropped)} of {address}: vrrpd keeps address and label",
             keyword="virtual_ipaddress",
+            failover=False,
         )
     return vip
 
@@ -68,6 +69,7 @@ def read_vip(entry: Node, notes: Notes) -> Vip | None:
 def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
     """The VIPs vrrpd can hold: on the instance's interface, one family, no repeats."""
     kept: list[Vip] = []
+    by_ip: dict[Any, Vip] = {}  # linear in the number of VIPs, however many there are
     for vip in vips:
         address, entry = vip.address, vip.node
         if vip.dev is not None and vip.dev != interface:
@@ -85,14 +87,16 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
                 f"label {vip.label!r} of {address}: Linux labels are IPv4-only, "
                 f"'{interface}:NAME', at most {LABEL_MAX} bytes",
                 keyword="label",
+                failover=False,
             )
             vip.label = None
-        same = next((other for other in kept if other.address.ip == address.ip), None)
+        same = by_ip.get(address.ip)
         if same is not None:
             notes.drop(
                 entry,
                 f"{address.ip} is already listed at line {same.node.line}",
                 keyword="virtual_ipaddress",
+                failover=False,
             )
             same.label = same.label or vip.label
             continue
@@ -105,6 +109,7 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
             )
             continue
         kept.append(vip)
+        by_ip[address.ip] = vip
     return kept
 
 
@@ -120,6 +125,7 @@ def _label_ok(label: str, address: Any, interface: str) -> bool:
 
 def read_peers(node: Node, table: Table, notes: Notes) -> None:
     peers = table.setdefault("unicast_peer", [])
+    seen = set(peers)
     for entry in node.children or []:
         words = entry.words()
         try:
@@ -132,6 +138,8 @@ def read_peers(node: Node, table: Table, notes: Notes) -> None:
                 entry,
                 f"{' '.join(words[1:])} of peer {peer}: vrrpd checks TTL 255 for every peer",
                 keyword="unicast_peer",
+                failover=False,
             )
-        if peer not in peers:
+        if peer not in seen:
+            seen.add(peer)
             peers.append(peer)

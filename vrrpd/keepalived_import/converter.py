@@ -13,56 +13,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Any
 
 from vrrpd.keepalived_import import toml_out
 from vrrpd.keepalived_import.commands import command_text
 from vrrpd.keepalived_import.instance import Defaults, convert_instance
+from vrrpd.keepalived_import.keywords import GLOBAL, GLOBAL_NON_VRRP, SCRIPT, TOP_LEVEL, UNKNOWN
 from vrrpd.keepalived_import.notes import Notes, Table, command, hook, integer, plain, seconds
 from vrrpd.keepalived_import.parser import Node, Note, Parsed
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-OTHER_BLOCKS = {
-    "virtual_server": "LVS virtual servers are not part of vrrpd",
-    "virtual_server_group": "LVS virtual servers are not part of vrrpd",
-    "static_ipaddress": "vrrpd manages only the VIPs of its instances",
-    "static_routes": "vrrpd manages only the virtual routes of its instances",
-    "static_rules": "vrrpd manages only the virtual rules of its instances",
-    "linkbeat_interfaces": "vrrpd watches links through netlink",
-    "bfd_instance": "vrrpd has no BFD",
-    "vrrp_track_process": "vrrpd tracks interfaces, scripts and files only",
-    "garp_group": "vrrpd sends GARPs on the instance's interface only",
-    "net_namespace": "run vrrpd inside the namespace instead",
-    "net_namespace_ipvs": "vrrpd does not drive LVS",
-    "instance": "run one vrrpd per node",
-    "use_pid_dir": "vrrpd keeps no pid files",
-    "child_wait_time": "vrrpd runs as one process",
-}
 GLOBAL_DEFAULTS = {  # global_defs keyword -> (vrrpd instance key, low, high)
     "vrrp_garp_master_delay": ("garp_master_delay", 0.0, 3600.0),
     "vrrp_garp_master_refresh": ("garp_master_refresh", 0.0, 86400.0),
     "vrrp_garp_interval": ("garp_interval", 0.0, 1.0),
 }
-GLOBAL_DROPPED = {
-    "vrrp_mcast_group4": "vrrpd uses the RFC group 224.0.0.18",
-    "vrrp_mcast_group6": "vrrpd uses the RFC group ff02::12",
-    "enable_script_security": "vrrpd runs hooks and scripts without a shell, as its own user",
-    "script_user": "vrrpd runs hooks and scripts as its own user",
-    "vrrp_strict": "vrrpd always follows the RFC on the wire",
-    "notify_fifo": "vrrpd publishes state changes over MQTT instead",
-    "vrrp_notify_fifo": "vrrpd publishes state changes over MQTT instead",
-}
-GLOBAL_MAIL = (
-    "notification_email",
-    "notification_email_from",
-    "smtp_server",
-    "smtp_connect_timeout",
-    "smtp_helo_name",
-    "smtp_alert",
-    "smtp_alert_vrrp",
-    "smtp_alert_checker",
-    "email_faults",
-)
+RFC_GROUPS = {"vrrp_mcast_group4": "224.0.0.18", "vrrp_mcast_group6": "ff02::12"}
+FIFO_KEYS = ("notify_fifo", "vrrp_notify_fifo")
+GROUP_NOTIFY_KEYS = ("notify_master", "notify_backup", "notify_fault", "notify")
 
 
 @dataclass
@@ -72,36 +41,62 @@ class Conversion:
     files: list[str]
 
     def toml(self) -> str:
+        """The config, each note a comment in the table it concerns (else at the top)."""
         header = "# Converted from " + ", ".join(self.files) + " by vrrpd import-keepalived.\n"
-        return toml_out.render(self.document, header)
+        comments: dict[str, list[str]] = {}
+        for note in self.notes:
+            comments.setdefault(note.section, []).append(note.render())
+        return toml_out.render(self.document, header, comments)
+
+    @property
+    def lost(self) -> list[Note]:
+        """Notes of things not converted."""
+        return [note for note in self.notes if note.lost]
+
+    @property
+    def failover_lost(self) -> list[Note]:
+        """Notes of lost things that change failover (a check, VIP, route, hook...)."""
+        return [note for note in self.notes if note.lost and note.failover]
 
 
 def convert(parsed: Parsed) -> Conversion:
     notes = Notes(list(parsed.notes))
-    document: dict[str, Any] = {}
+    # imported hooks are called as keepalived calls them: existing scripts run unchanged
+    document: dict[str, Any] = {"global": {"notify_convention": "keepalived"}}
     defaults = Defaults()
     by_kind: dict[str, list[Node]] = {}
     for node in parsed.nodes:
         by_kind.setdefault(node.keyword, []).append(node)
+    notes.section = "global"
     for node in by_kind.pop("global_defs", []):
         _global_defs(node, document, defaults, notes)
-    scripts = _named(by_kind.pop("vrrp_script", []), _script, notes)
+    notes.section = ""
+    scripts = _named(by_kind.pop("vrrp_script", []), _script, notes, "scripts")
     files = _named(
-        by_kind.pop("vrrp_track_file", []) + by_kind.pop("track_file", []), _track_file, notes
+        by_kind.pop("vrrp_track_file", []) + by_kind.pop("track_file", []),
+        _track_file,
+        notes,
+        "track_files",
     )
     known = {"scripts": set(scripts), "files": set(files)}
     instances: dict[str, Table] = {}
     for node in by_kind.pop("vrrp_instance", []):
+        notes.section = f"instances.{node.args[0]}" if node.args else ""
         converted = convert_instance(node, defaults, known, notes)
         if converted is not None and _new_name(node, converted[0], instances, notes):
             instances[converted[0]] = converted[1]
     groups = _named(
-        by_kind.pop("vrrp_sync_group", []), lambda n, ns: _sync_group(n, instances, ns), notes
+        by_kind.pop("vrrp_sync_group", []),
+        lambda n, ns: _sync_group(n, instances, ns),
+        notes,
+        "sync_groups",
     )
+    notes.section = ""
     for nodes in by_kind.values():
         for node in nodes:
-            reason = OTHER_BLOCKS.get(node.keyword)
-            notes.drop(node, reason or "unknown top-level keyword")
+            entry = TOP_LEVEL.get(node.keyword, UNKNOWN)
+            notes.drop(node, entry.text if entry is not UNKNOWN else "unknown top-level keyword",
+                       failover=entry.failover)
     for key, section in (
         ("scripts", scripts),
         ("track_files", files),
@@ -127,13 +122,14 @@ def _new_name(node: Node, name: str, seen: dict[str, Any], notes: Notes) -> bool
     return True
 
 
-def _named(nodes: list[Node], build: Any, notes: Notes) -> dict[str, Table]:
+def _named(nodes: list[Node], build: Any, notes: Notes, section: str) -> dict[str, Table]:
     """`vrrp_script NAME { ... }` and its kind: `{NAME: table}` of those that converted."""
     tables: dict[str, Table] = {}
     for node in nodes:
         if len(node.args) != 1 or node.children is None:
             notes.drop(node, "needs one name and a { } block")
             continue
+        notes.section = f"{section}.{node.args[0]}"
         table = build(node, notes)
         if table is not None and _new_name(node, node.args[0], tables, notes):
             tables[node.args[0]] = table
@@ -160,14 +156,43 @@ def _global_defs(node: Node, document: dict[str, Any], defaults: Defaults, notes
                 defaults.garp["garp_master_repeat"] = repeat
         elif key == "vrrp_gna_interval":
             defaults.gna_interval = seconds(child, notes, 0.0, 1.0)
-        elif key in GLOBAL_DROPPED:
-            notes.drop(child, GLOBAL_DROPPED[key])
-        elif key in GLOBAL_MAIL:
-            notes.drop(child, "vrrpd sends no mail; use a notify hook or MQTT")
+        elif key == "default_interface" and len(child.args) == 1:
+            defaults.interface = child.args[0]
+        elif key in RFC_GROUPS:
+            _mcast_group(child, notes)
+        elif key in FIFO_KEYS:
+            _fifo(child, section, notes)
+        elif key in GLOBAL or key in GLOBAL_NON_VRRP:
+            notes.keyword(child, GLOBAL.get(key) or GLOBAL_NON_VRRP[key])
         else:
-            notes.drop(child, "no vrrpd equivalent in global_defs")
-    if not section:
-        del document["global"]
+            notes.unknown(child, "global_defs")
+
+
+def _mcast_group(node: Node, notes: Notes) -> None:
+    """The RFC group needs nothing; another group means peers vrrpd would never hear."""
+    try:
+        same = len(node.args) == 1 and ip_address(node.args[0]) == ip_address(
+            RFC_GROUPS[node.keyword]
+        )
+    except ValueError:
+        same = False
+    if not same:
+        notes.drop(node, f"vrrpd sends to and listens on the RFC group {RFC_GROUPS[node.keyword]}")
+
+
+def _fifo(node: Node, section: Table, notes: Notes) -> None:
+    """`notify_fifo PATH [user [group]]`: one FIFO in vrrpd (keepalived may write two)."""
+    if not node.args or not node.args[0].startswith("/"):
+        notes.drop(node, "needs an absolute path")
+        return
+    if len(node.args) > 1:
+        notes.drop(node, "vrrpd creates the FIFO as its own user", keyword=f"{node.keyword} user",
+                   failover=False)
+    path = node.args[0]
+    if section.get("notify_fifo", path) != path:
+        notes.drop(node, f"vrrpd writes one FIFO; lines go to {section['notify_fifo']}")
+        return
+    section["notify_fifo"] = path
 
 
 def _script(node: Node, notes: Notes) -> Table | None:
@@ -189,7 +214,8 @@ def _script(node: Node, notes: Notes) -> Table | None:
                 table[key] = plain(value)
         elif key == "weight":
             if len(child.args) == 2 and child.args[1] == "reverse":
-                notes.drop(child, "reversed weights have no vrrpd equivalent")
+                notes.drop(child, "a reversed weight (priority up while failing) has no vrrpd "
+                           "equivalent")
                 ok = False
             elif (weight := integer(child, notes, -253, 253)) is not None:
                 table["weight"] = weight
@@ -197,12 +223,7 @@ def _script(node: Node, notes: Notes) -> Table | None:
             if (count := integer(child, notes, 1, 1000)) is not None:
                 table[key] = count
         elif key in ("user", "init_fail"):
-            notes.drop(
-                child,
-                "vrrpd runs scripts as its own user and starts them as failed"
-                if key == "user"
-                else "no vrrpd equivalent",
-            )
+            notes.keyword(child, SCRIPT[key])
         else:
             notes.unknown(child, "vrrp_script")
     if "command" not in table or not ok:
@@ -249,14 +270,21 @@ def _sync_group(node: Node, instances: dict[str, Table], notes: Notes) -> Table 
                         notes.drop(
                             entry, f"member {name!r} is not a converted instance", keyword="group"
                         )
-        elif key in ("notify_master", "notify_backup", "notify_fault", "notify"):
+        elif key in GROUP_NOTIFY_KEYS:
             if (argv := hook(child, notes)) is not None:
                 table[key] = list(argv)
-                notes.remark(child, "vrrpd appends GROUP NEW_STATE OLD_STATE to its arguments")
-        elif key in ("track_interface", "track_script", "track_file"):
+                table["notify_convention"] = "keepalived"
+        elif key in ("track_interface", "track_script", "track_file", "track_process"):
             notes.drop(child, "track it in each member instance instead")
-        elif key in ("smtp_alert", "global_tracking", "sync_group_tracking_weight", "notify_stop"):
-            notes.drop(child, "no vrrpd equivalent")
+        elif key == "notify_stop":
+            notes.drop(child, "vrrpd runs no sync-group hooks at a clean stop; use the "
+                       "members' notify_stop")
+        elif key in ("smtp_alert", "notify_priority_changes"):
+            notes.drop(child, "vrrpd sends no mail; use a notify hook or MQTT"
+                       if key == "smtp_alert" else "vrrpd reports priorities in its status",
+                       failover=False)
+        elif key in ("global_tracking", "sync_group_tracking_weight"):
+            notes.drop(child, "vrrpd applies each member's own tracking weights")
         else:
             notes.unknown(child, "vrrp_sync_group")
     if len(members) < 2:

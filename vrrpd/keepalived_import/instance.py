@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrrpd.keepalived_import.addresses import Vip, check_vips, read_peers, read_vip
+from vrrpd.keepalived_import.keywords import INSTANCE, INSTANCE_EXTRA
 from vrrpd.keepalived_import.notes import (
     Notes,
     Table,
@@ -26,57 +27,19 @@ from vrrpd.keepalived_import.notes import (
 from vrrpd.keepalived_import.parser import Node
 from vrrpd.keepalived_import.routes import Unconvertible, convert_route, convert_rule
 
-NOTIFY_KEYS = ("notify_master", "notify_backup", "notify_fault", "notify")
+NOTIFY_KEYS = (
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify_master_rx_lower_pri",
+    "notify",
+)
 GARP_KEYS = {  # keepalived instance keyword -> (vrrpd key, low, high)
     "garp_master_delay": ("garp_master_delay", 0.0, 3600.0),
     "garp_master_refresh": ("garp_master_refresh", 0.0, 86400.0),
     "garp_interval": ("garp_interval", 0.0, 1.0),
 }
-DROPPED = {
-    "state": "vrrpd starts every instance as BACKUP and lets the election decide",
-    "smtp_alert": "vrrpd sends no mail; use a notify hook or MQTT",
-    "use_vmac": "vrrpd announces the VIPs with the interface's own MAC",
-    "vmac_xmit_base": "vrrpd uses no virtual MAC interface",
-    "mcast_src_ip": "vrrpd sends multicast adverts from the interface's primary address",
-    "virtual_ipaddress_excluded": "every vrrpd VIP is listed in the adverts; add these to "
-    "virtual_ipaddress or manage them outside vrrpd",
-    "track_process": "vrrpd tracks interfaces, scripts and files only",
-    "track_bfd": "vrrpd tracks interfaces, scripts and files only",
-    "notify_stop": "vrrpd has no stop hook; use notify_fault or the MQTT availability topic",
-    "notify_deleted": "vrrpd has no deleted hook",
-    "notify_master_rx_lower_pri": "vrrpd has no such hook",
-    "garp_master_refresh_repeat": "vrrpd refreshes with one frame per VIP",
-    "garp_lower_prio_delay": "vrrpd answers a lower-priority master with one GARP burst",
-    "garp_lower_prio_repeat": "vrrpd answers a lower-priority master with one GARP burst",
-    "lvs_sync_daemon_interface": "vrrpd does not drive LVS",
-}
-NO_EQUIVALENT = (
-    "dont_track_primary",
-    "native_ipv6",
-    "accept",
-    "no_accept",
-    "strict_mode",
-    "skip_check_adv_addr",
-    "check_unicast_src",
-    "unicast_ttl",
-    "debug",
-    "kernel_rp_filter",
-    "track_src_ip",
-    "unicast_fault_no_peer",
-    "higher_prio_send_advert",
-    "lower_prio_no_advert",
-    "notify_priority_changes",
-    "garp_extra_if",
-    "down_timer_adverts",
-    "use_vmac_addr",
-    "vmac_xmit_base",
-    "nopreempt_delay",
-    "linkbeat_use_polling",
-    "promote_secondaries",
-    "evip_other_family",
-    "old_unicast_checksum",
-    "unicast_checksum_compat",
-)
 
 
 @dataclass
@@ -86,6 +49,7 @@ class Defaults:
     version: int | None = None
     garp: dict[str, Any] = field(default_factory=dict)  # vrrpd key -> value
     gna_interval: float | None = None
+    interface: str | None = None  # default_interface
 
 
 @dataclass
@@ -113,6 +77,8 @@ def convert_instance(
         return None
     name = node.args[0]
     inst = _Instance(node)
+    if defaults.interface is not None:
+        inst.table["interface"] = defaults.interface
     for child in node.children:
         _read(child, inst, known, notes)
     missing = [key for key in ("interface", "virtual_router_id") if key not in inst.table]
@@ -165,7 +131,6 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
     elif key in NOTIFY_KEYS:
         if (argv := hook(child, notes)) is not None:
             table[key] = list(argv)
-            _hook_remark(child, notes)
     elif key in GARP_KEYS:
         vrrpd_key, low, high = GARP_KEYS[key]
         if (value := seconds(child, notes, low, high)) is not None:
@@ -180,23 +145,11 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
         inst.routes += child.children or []
     elif key == "virtual_rules":
         inst.rules += child.children or []
-    elif key in DROPPED:
-        notes.drop(child, DROPPED[key])
-    elif key in NO_EQUIVALENT:
-        notes.drop(child, "no vrrpd equivalent")
+    elif key in INSTANCE or key in INSTANCE_EXTRA:
+        # lost, or converted to nothing (vrrpd always behaves so)
+        notes.keyword(child, INSTANCE.get(key) or INSTANCE_EXTRA[key])
     else:
         notes.unknown(child, "vrrp_instance")
-
-
-def _hook_remark(node: Node, notes: Notes) -> None:
-    if node.keyword == "notify":
-        notes.remark(
-            node,
-            "vrrpd calls it with INSTANCE NEW_STATE OLD_STATE PRIORITY "
-            "(keepalived: INSTANCE|GROUP NAME STATE PRIORITY): check its $1..$4",
-        )
-    else:
-        notes.remark(node, "vrrpd appends INSTANCE NEW_STATE OLD_STATE PRIORITY to its arguments")
 
 
 def _address(node: Node, notes: Notes) -> str | None:
@@ -249,7 +202,10 @@ def _tracks(node: Node, table: Table, known: dict[str, set[str]], notes: Notes) 
         weight = _weight(words[1:])
         if weight is None:
             notes.drop(
-                entry, f"{' '.join(words[1:])!r}: vrrpd takes `weight N` (no reverse)", keyword=kind
+                entry,
+                f"{' '.join(words[1:])!r}: vrrpd takes `weight N`; a reversed weight has no "
+                f"vrrpd equivalent, so {name!r} is not tracked",
+                keyword=kind,
             )
             continue
         refs.append({"name": name, "weight": weight})
@@ -335,6 +291,7 @@ def _routing(inst: _Instance, table: Table, notes: Notes) -> None:
                 entry,
                 f"{', '.join(dropped)}: vrrpd installs the route without it",
                 keyword="virtual_routes",
+                failover=False,
             )
         routes.append(route)
     for entry in inst.rules:
@@ -348,6 +305,7 @@ def _routing(inst: _Instance, table: Table, notes: Notes) -> None:
                 entry,
                 f"{', '.join(dropped)}: vrrpd installs the rule without it",
                 keyword="virtual_rules",
+                failover=False,
             )
         rules.append(rule)
     if routes:

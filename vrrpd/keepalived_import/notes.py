@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrrpd.keepalived_import.commands import convert_command
+from vrrpd.keepalived_import.keywords import LOST, Keyword
 from vrrpd.keepalived_import.parser import Node, Note
 
 
@@ -14,18 +15,29 @@ class Notes:
     """Every note of one conversion, in the order they were found."""
 
     items: list[Note] = field(default_factory=list)
+    section: str = ""  # the output table being filled: notes found now belong there
 
-    def drop(self, node: Node, reason: str, keyword: str | None = None) -> None:
-        """`node` (or the part `keyword` of it) was left out."""
+    def drop(
+        self, node: Node, reason: str, keyword: str | None = None, *, failover: bool = True
+    ) -> None:
+        """`node` (or the part `keyword` of it) was left out; `failover` False only when
+        losing it cannot change which node holds the VIPs or when."""
         self.items.append(
-            Note(node.file, node.line, keyword or node.keyword, f"not converted ({reason})")
+            Note(node.file, node.line, keyword or node.keyword, f"not converted ({reason})",
+                 failover, self.section)
         )
 
     def remark(self, node: Node, text: str, keyword: str | None = None) -> None:
         """`node` was converted with a difference the user should know about."""
         self.items.append(
-            Note(node.file, node.line, keyword or node.keyword, f"converted, but {text}")
+            Note(node.file, node.line, keyword or node.keyword, f"converted, but {text}",
+                 False, self.section)
         )
+
+    def keyword(self, node: Node, entry: Keyword) -> None:
+        """A keyword the table says is lost (noted) or converted to nothing (silent)."""
+        if entry.status == LOST:
+            self.drop(node, entry.text, failover=entry.failover)
 
     def unknown(self, node: Node, where: str) -> None:
         self.drop(node, f"unknown keyword in {where}")

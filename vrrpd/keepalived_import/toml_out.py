@@ -15,24 +15,43 @@ SECTION_ORDER = ("global", "scripts", "track_files", "instances", "sync_groups")
 _INLINE_LIST_WIDTH = 88
 
 
-def render(document: dict[str, Any], header: str = "") -> str:
-    """The TOML text of `document` (`{"global": {...}, "instances": {NAME: {...}}, ...}`)."""
-    parts: list[str] = [header] if header else []
+def render(
+    document: dict[str, Any], header: str = "", comments: dict[str, list[str]] | None = None
+) -> str:
+    """The TOML text of `document` (`{"global": {...}, "instances": {NAME: {...}}, ...}`).
+
+    `comments` maps a table name ("global", "instances.VI_1") to comment lines written at the
+    end of that table; those of tables not written (and of "") go after the header."""
+    comments = dict(comments or {})
+    tables: list[tuple[str, str, dict[str, Any]]] = []  # (comment key, header, values)
     for section in SECTION_ORDER:
         value = document.get(section)
         if not value:
             continue
         if section == "global":
-            parts.append(_table("global", value))
+            tables.append(("global", "global", value))
         else:
-            parts += [_table(f"{section}.{key(name)}", table) for name, table in value.items()]
+            tables += [(f"{section}.{name}", f"{section}.{key(name)}", table)
+                       for name, table in value.items()]
+    parts: list[str] = [header] if header else []
+    written = {name for name, _header, _values in tables}
+    top = [line for name, lines in comments.items() if name not in written for line in lines]
+    if top:
+        parts[-1:] = [(parts[-1] if parts else "") + _comments(top)]
+    parts += [_table(header_, values, comments.get(name, [])) for name, header_, values in tables]
     return "\n".join(parts)
 
 
-def _table(name: str, values: dict[str, Any]) -> str:
+def _table(name: str, values: dict[str, Any], comments: list[str] = ()) -> str:  # type: ignore[assignment]
     lines = [f"[{name}]"]
     lines += [f"{key(k)} = {value(v, len(key(k)) + 3)}" for k, v in values.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _comments(comments)
+
+
+def _comments(lines: list[str]) -> str:
+    """Comment lines (a line break inside one would end the comment: it is escaped)."""
+    return "".join("# " + line.replace("\r", "\\r").replace("\n", "\\n") + "\n"
+                   for line in lines)
 
 
 def key(name: str) -> str:

@@ -59,7 +59,8 @@ def _tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
     """True when two instance configs differ only in what a master can apply in place."""
     in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
                 "garp_master_refresh", "notify", "notify_master", "notify_backup",
-                "notify_fault", "notify_timeout",  # hooks are read at each transition
+                "notify_fault", "notify_timeout", "notify_stop", "notify_master_rx_lower_pri",
+                "notify_convention",  # hooks are read at each transition
                 "track_interface", "track_script", "track_file")  # vrrpd.runtime.tracking
     same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
     return msgspec.structs.replace(new, **same) == old

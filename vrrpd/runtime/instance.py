@@ -29,7 +29,7 @@ from vrrpd.runtime.adverts import ADVERT_HOLD_MAX as ADVERT_HOLD_MAX  # re-expor
 from vrrpd.runtime.adverts import Adverts
 from vrrpd.runtime.counters import Counters
 from vrrpd.runtime.egress import Egress, RouteStore
-from vrrpd.runtime.notify import transition_job
+from vrrpd.runtime.notify import rx_lower_job, transition_job
 from vrrpd.runtime.seams import (
     AdvertSocket,
     Announcer,
@@ -190,6 +190,8 @@ class InstanceRunner:
                 self._work.put_nowait(Step.REMOVE_VIPS)
             elif isinstance(a, act.SendGarp):
                 self._work.put_nowait(Announce(a.reason))
+                if a.reason == "heal":  # a master outranking another: keepalived's rx_lower_pri
+                    self._rx_lower()
             elif isinstance(a, act.AdvertDropped):
                 self.counters.drop(a.reason)
             else:  # pragma: no cover - a new action type must be handled here
@@ -230,7 +232,14 @@ class InstanceRunner:
         global_cfg = self._global_config() if self._global_config is not None else None
         job = transition_job(self.cfg, global_cfg, new=change.new.value, old=change.old.value,
                              priority=self.router.priority, reason=change.reason)
-        if job.commands:
+        if not job.empty:
+            self._hook_jobs.append(job)
+
+    def _rx_lower(self) -> None:
+        global_cfg = self._global_config() if self._global_config is not None else None
+        job = rx_lower_job(self.cfg, global_cfg, priority=self.router.priority,
+                           reason="advert from a lower-priority master")
+        if not job.empty:
             self._hook_jobs.append(job)
 
     # -- VIP worker -------------------------------------------------------------

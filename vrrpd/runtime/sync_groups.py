@@ -196,11 +196,15 @@ def group_job(cfg: SyncGroupConfig, *, new: str, old: str, reason: str) -> HookJ
     commands = []
     path = f"sync_groups.{cfg.name}"
     state_key = STATE_HOOK.get(new)
+    kept = getattr(cfg, "notify_convention", None) == "keepalived"  # vrrpd.notify
     if state_key is not None and getattr(cfg, state_key):
         commands.append(HookCommand(getattr(cfg, state_key), cfg.notify_timeout,
-                                    f"{path}.{state_key}"))  # fmt: skip
-    if cfg.notify:
+                                    f"{path}.{state_key}", with_args=not kept))  # fmt: skip
+    if cfg.notify and not kept:
         commands.append(HookCommand(cfg.notify, cfg.notify_timeout, f"{path}.notify"))
+    elif cfg.notify and state_key is not None:  # keepalived: GROUP NAME STATE 0
+        commands.append(HookCommand((*cfg.notify, "GROUP", cfg.name, new, "0"),
+                                    cfg.notify_timeout, f"{path}.notify", with_args=False))
     return HookJob(
         commands=tuple(commands),
         args=(cfg.name, new, old),
