@@ -145,6 +145,49 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- explain --------------------------------------------------------------------------------
+
+
+def _add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="say why each instance is in its state",
+        description="Ask a running vrrpd why each instance (or INSTANCE) is in its state: the "
+        "deciding rule, the priority breakdown, the routers it hears and who claims the VIPs. "
+        "Exit 0 ok, 1 unreachable or no such instance.",
+    )
+    parser.add_argument("instance", nargs="?", default=None, metavar="INSTANCE",
+                        help="only this instance")
+    _add_socket_argument(parser)
+    parser.add_argument("-c", "--config", metavar="FILE", default=None,
+                        help="read global.control_socket from FILE")
+    parser.add_argument("--json", action="store_true", help="print JSON for programs")
+    parser.set_defaults(run=_cmd_explain)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from vrrpd.control.client import ControlError, request, resolve_socket
+    from vrrpd.control.explain import render_json, render_text
+
+    config_socket = None
+    if args.config and not args.socket:
+        from vrrpd.config import ConfigError, load_config
+
+        try:
+            config_socket = load_config(args.config).global_.control_socket
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        reply = request(resolve_socket(args.socket, config_socket), "explain",
+                        args={"instance": args.instance})
+    except ControlError as error:
+        print(f"vrrpd explain: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(render_json(reply) if args.json else render_text(reply))
+    return EXIT_OK
+
+
 # --- import-keepalived ------------------------------------------------------------------------
 
 
@@ -224,5 +267,6 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_check_config_parser,
     _add_run_parser,
     _add_status_parser,
+    _add_explain_parser,
     _add_import_keepalived_parser,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vrrpd.config import HttpListen, parse_config
+from vrrpd.config.metrics import DEFAULT_PORT
 
 
 def metrics_toml(make_instance, body: str) -> str:
@@ -31,6 +32,8 @@ def test_defaults_with_textfile_only(make_instance):
         ("[2001:db8::1]:1", HttpListen(host="2001:db8::1", port=1)),
         (":9650", HttpListen(host=None, port=9650)),
         ("0.0.0.0:65535", HttpListen(host="0.0.0.0", port=65535)),
+        ("127.0.0.1", HttpListen(host="127.0.0.1", port=DEFAULT_PORT)),
+        ("[::1]", HttpListen(host="::1", port=DEFAULT_PORT)),
     ],
 )
 def test_listen_forms(make_instance, listen, expected):
@@ -53,6 +56,8 @@ def test_empty_section_is_an_error(only_problem, make_instance):
     [
         ("9650", "'9650' must be ADDRESS:PORT"),
         ("", "'' must be ADDRESS:PORT"),
+        ("localhost", "'localhost' must be ADDRESS:PORT"),
+        ("[192.0.2.1]", "'[192.0.2.1]' must be ADDRESS:PORT"),
         ("localhost:9650", "'localhost' in 'localhost:9650' is not an IP address"),
         ("192.0.2.300:9650", "'192.0.2.300' in '192.0.2.300:9650' is not an IP address"),
         ("::1:9650", "'::1:9650': put an IPv6 address in brackets"),

@@ -141,3 +141,25 @@ def test_mqtt_topic_prefix_must_be_a_plain_topic(only_problem, make_instance, pr
     path, message = only_problem(text)
     assert path == "mqtt.topic_prefix"
     assert message.startswith(f"{prefix!r} must be a topic like 'vrrpd' or 'site/vrrpd'")
+
+
+def test_log_section(make_instance, only_problem):
+    assert parse_config(make_instance(), "test.toml").log.journald is None  # auto
+    on = parse_config("[log]\njournald = true\n" + make_instance(), "test.toml")
+    assert on.log.journald is True
+    path, _message = only_problem('[log]\njournald = "yes"\n' + make_instance())
+    assert path == "log.journald"
+    path, _message = only_problem("[log]\njournal = true\n" + make_instance())
+    assert path == "log" and "did you mean 'journald'" in _message
+
+
+def test_mqtt_discovery_keys(make_instance, only_problem):
+    base = '[mqtt]\nhost = "127.0.0.1"\n'
+    mqtt = parse_config(base + make_instance(), "test.toml").mqtt
+    assert (mqtt.discovery, mqtt.discovery_prefix) == (False, "homeassistant")
+    mqtt = parse_config(base + 'discovery = true\ndiscovery_prefix = "ha"\n' + make_instance(),
+                        "test.toml").mqtt
+    assert (mqtt.discovery, mqtt.discovery_prefix) == (True, "ha")
+    for bad in ("", "ha/", "$ha", "h+a"):
+        path, _message = only_problem(base + f'discovery_prefix = "{bad}"\n' + make_instance())
+        assert path == "mqtt.discovery_prefix"

@@ -114,3 +114,33 @@ def test_socket_resolution_order(monkeypatch):
     monkeypatch.setenv("VRRPD_SOCKET", "/env.sock")
     assert resolve_socket(None, "/c.sock") == "/env.sock"
     assert resolve_socket("/cli.sock", "/c.sock") == "/cli.sock"
+
+
+def test_explain_request_carries_the_instance(tmp_path):
+    path = str(tmp_path / "v.sock")
+    asked: list[object] = []
+
+    def explain(instance):
+        asked.append(instance)
+        if instance == "nope":
+            return {"error": "no instance 'nope' is running (running: VI_1)"}
+        return {"instances": [{"name": instance or "all"}]}
+
+    loop = asyncio.new_event_loop()
+    server = ControlServer(path, lambda: {}, explain)
+    loop.run_until_complete(server.start())
+    try:
+        def ask(args):
+            return loop.run_until_complete(
+                loop.run_in_executor(None, lambda: request(path, "explain", 2.0, args)))
+
+        assert ask({"instance": "VI_1"}) == {"instances": [{"name": "VI_1"}]}
+        assert ask({"instance": None}) == {"instances": [{"name": "all"}]}
+        with pytest.raises(ControlError, match="no instance 'nope' is running"):
+            ask({"instance": "nope"})
+        with pytest.raises(ControlError, match="'instance' must be a string"):
+            ask({"instance": 5})
+        assert asked == ["VI_1", None, "nope"]
+    finally:
+        loop.run_until_complete(server.close())
+        loop.close()

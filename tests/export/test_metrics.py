@@ -60,22 +60,22 @@ def test_per_instance_metrics():
     text = render(daemon_status(instance_status(), instance_status("VI_2", "BACKUP", priority=90)))
     parsed = samples(text)
     for state in ("INIT", "BACKUP", "MASTER", "FAULT"):
-        assert value(parsed, "vrrpd_instance_state", instance="VI_1", state=state) == (
+        assert value(parsed, "vrrpd_instance_state", vrrp_instance="VI_1", state=state) == (
             state == "MASTER"
         )
-        assert value(parsed, "vrrpd_instance_state", instance="VI_2", state=state) == (
+        assert value(parsed, "vrrpd_instance_state", vrrp_instance="VI_2", state=state) == (
             state == "BACKUP"
         )
-    assert value(parsed, "vrrpd_instance_priority", instance="VI_2") == 90
-    assert value(parsed, "vrrpd_instance_base_priority", instance="VI_2") == 150
-    assert value(parsed, "vrrpd_instance_transitions_total", instance="VI_1") == 2
-    assert value(parsed, "vrrpd_adverts_sent_total", instance="VI_1") == 40
-    assert value(parsed, "vrrpd_adverts_received_total", instance="VI_1") == 3
-    assert value(parsed, "vrrpd_garp_sent_total", instance="VI_1") == 6
-    assert value(parsed, "vrrpd_vip_readded_total", instance="VI_1") == 1
-    assert value(parsed, "vrrpd_advert_send_errors_total", instance="VI_1") == 0
+    assert value(parsed, "vrrpd_instance_priority", vrrp_instance="VI_2") == 90
+    assert value(parsed, "vrrpd_instance_base_priority", vrrp_instance="VI_2") == 150
+    assert value(parsed, "vrrpd_instance_transitions_total", vrrp_instance="VI_1") == 2
+    assert value(parsed, "vrrpd_adverts_sent_total", vrrp_instance="VI_1") == 40
+    assert value(parsed, "vrrpd_adverts_received_total", vrrp_instance="VI_1") == 3
+    assert value(parsed, "vrrpd_garp_sent_total", vrrp_instance="VI_1") == 6
+    assert value(parsed, "vrrpd_vip_readded_total", vrrp_instance="VI_1") == 1
+    assert value(parsed, "vrrpd_advert_send_errors_total", vrrp_instance="VI_1") == 0
     assert (
-        value(parsed, "vrrpd_instance_last_transition_timestamp_seconds", instance="VI_1")
+        value(parsed, "vrrpd_instance_last_transition_timestamp_seconds", vrrp_instance="VI_1")
         == 1700000000.25
     )
     assert value(parsed, "vrrpd_info", version="0.1.0", router_id="lb-a") == 1
@@ -84,14 +84,15 @@ def test_per_instance_metrics():
 
 def test_drops_by_reason_known_ones_start_at_zero():
     parsed = samples(render(daemon_status(instance_status())))
-    assert value(parsed, "vrrpd_adverts_dropped_total", instance="VI_1", reason="bad_ttl") == 1
-    assert value(parsed, "vrrpd_adverts_dropped_total", instance="VI_1", reason="bad_checksum") == 1
+    drops = "vrrpd_adverts_dropped_total"
+    assert value(parsed, drops, vrrp_instance="VI_1", reason="bad_ttl") == 1
+    assert value(parsed, drops, vrrp_instance="VI_1", reason="bad_checksum") == 1
     for reason in KNOWN_DROP_REASONS:
         assert (
             "vrrpd_adverts_dropped_total",
-            tuple(sorted({"instance": "VI_1", "reason": reason}.items())),
+            tuple(sorted({"vrrp_instance": "VI_1", "reason": reason}.items())),
         ) in parsed
-    assert value(parsed, "vrrpd_adverts_dropped_total", instance="VI_1", reason="short") == 0
+    assert value(parsed, "vrrpd_adverts_dropped_total", vrrp_instance="VI_1", reason="short") == 0
 
 
 def test_types_and_help_lines():
@@ -140,7 +141,7 @@ def test_no_instances_and_no_since():
 @pytest.mark.parametrize("name", ['we"ird', "back\\slash", "new\nline", "ünï"])
 def test_label_values_are_escaped(name):
     parsed = samples(render(daemon_status(instance_status(name))))
-    assert value(parsed, "vrrpd_instance_priority", instance=name) == 150
+    assert value(parsed, "vrrpd_instance_priority", vrrp_instance=name) == 150
 
 
 @pytest.mark.parametrize(
@@ -162,3 +163,67 @@ def test_number_formats(number, text):
 def test_help_text_is_escaped_and_empty_family_is_omitted():
     assert family("x", "gauge", "a\\b\nc", [({}, 1)]).splitlines()[0] == "# HELP x a\\\\b\\nc"
     assert family("x", "gauge", "h", []) == ""
+
+
+FULL_INSTANCE = instance_status(
+    virtual_router_id=51, interface="eth0", version=3, family=6, vips=["2001:db8::100/64"],
+    advert_int=1.0, master_advert_int=0.5, master_down_interval=1.7, skew_time=0.2,
+    preempt=True, split_brain={"since": 1.0, "other": {"ip": "192.0.2.12", "mac": None}},
+    tracking=[{"name": "eth1", "kind": "interface", "state": "down", "weight": 0,
+               "effect": 0, "fault": True},
+              {"name": "chk", "kind": "script", "state": "up", "weight": -20,
+               "effect": 0, "fault": False}],
+    counters={**instance_status()["counters"], "routes_readded": 2, "route_errors": 1,
+              "hooks_run": 5, "hooks_failed": 1, "hooks_timed_out": 1, "hooks_dropped": 3,
+              "split_brain_events": 4, "checksum_forms": {"pseudo_header": 9}},
+)
+FULL_DAEMON = {
+    **daemon_status(FULL_INSTANCE, mqtt={"connected": True, "published": 1, "dropped": 2,
+                                         "reconnects": 0, "queued": 7}),
+    "scripts": [{"name": "chk", "state": "up", "runs": 10, "failures": 2, "timeouts": 1}],
+    "sync_groups": [{"name": "G1", "state": "MASTER", "transitions": 3,
+                     "counters": {"hooks_run": 1, "hooks_failed": 0, "hooks_timed_out": 0,
+                                  "hooks_dropped": 0}}],
+    "loop_lag": {"max_seconds": 0.012, "last_seconds": 0.001},
+}
+
+
+def test_no_label_is_named_instance():
+    for fam in text_string_to_metric_families(render(FULL_DAEMON)):
+        for s in fam.samples:
+            assert "instance" not in s.labels, s
+
+
+def test_info_metric_and_every_status_counter():
+    parsed = samples(render(FULL_DAEMON))
+    one = {"vrrp_instance": "VI_1"}
+    assert value(parsed, "vrrpd_instance_info", vrrp_instance="VI_1", vrid="51",
+                 interface="eth0", family="ipv6", version="3") == 1
+    for name, expected in [
+        ("vrrpd_routes_readded_total", 2), ("vrrpd_route_errors_total", 1),
+        ("vrrpd_hooks_run_total", 5), ("vrrpd_hooks_failed_total", 1),
+        ("vrrpd_hooks_timed_out_total", 1), ("vrrpd_hooks_dropped_total", 3),
+        ("vrrpd_split_brain_events_total", 4), ("vrrpd_split_brain_active", 1),
+        ("vrrpd_instance_preempt", 1), ("vrrpd_instance_master_down_interval_seconds", 1.7),
+        ("vrrpd_instance_skew_time_seconds", 0.2),
+        ("vrrpd_instance_master_advert_interval_seconds", 0.5),
+    ]:
+        assert value(parsed, name, **one) == expected, name
+    assert value(parsed, "vrrpd_adverts_checksum_form_total", form="pseudo_header", **one) == 9
+    eth1 = {"vrrp_instance": "VI_1", "kind": "interface", "tracked": "eth1"}
+    assert value(parsed, "vrrpd_tracked_object_up", **eth1) == 0
+    assert value(parsed, "vrrpd_tracked_object_fault", **eth1) == 1
+    assert value(parsed, "vrrpd_script_up", script="chk") == 1
+    assert value(parsed, "vrrpd_script_runs_total", script="chk") == 10
+    assert value(parsed, "vrrpd_script_failures_total", script="chk") == 2
+    assert value(parsed, "vrrpd_script_timeouts_total", script="chk") == 1
+    assert value(parsed, "vrrpd_sync_group_state", sync_group="G1", state="MASTER") == 1
+    assert value(parsed, "vrrpd_sync_group_state", sync_group="G1", state="BACKUP") == 0
+    assert value(parsed, "vrrpd_sync_group_transitions_total", sync_group="G1") == 3
+    assert value(parsed, "vrrpd_mqtt_queue_length") == 7
+    assert value(parsed, "vrrpd_loop_lag_max_seconds") == 0.012
+
+
+def test_split_brain_inactive_is_zero():
+    parsed = samples(render(daemon_status(instance_status(split_brain=None))))
+    assert value(parsed, "vrrpd_split_brain_active", vrrp_instance="VI_1") == 0

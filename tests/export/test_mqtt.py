@@ -178,6 +178,7 @@ def test_transition_payload_from_runner():
     assert transition_payload(runner, change) == {
         "instance": "VI_1",
         "state": "MASTER",
+        "old_state": "BACKUP",
         "previous": "BACKUP",
         "priority": 150,
         "master_ip": "192.0.2.11",

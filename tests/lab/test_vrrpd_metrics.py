@@ -10,6 +10,8 @@ from netns_lab import wait_until
 from prometheus_client.parser import text_string_to_metric_families
 from vrrpd_support import instance, stop, vrrpd_conf, wait_state
 
+from vrrpd.export.metrics_families import INSTANCE_COUNTERS
+
 pytestmark = pytest.mark.lab
 
 SCRAPE = (
@@ -43,7 +45,7 @@ def test_endpoint_and_textfile_follow_the_state(lab):
     lab_ = lab()
     textfile = lab_.dir / "r1.prom"
     metrics = (
-        f'\n[metrics]\nlisten = "192.0.2.11:9650"\ntextfile = "{textfile}"\n'
+        f'\n[metrics]\nlisten = "192.0.2.11"\ntextfile = "{textfile}"\n'
         "textfile_interval = 600\n"  # so only a transition can explain a rewrite below
     )
     r1 = lab_.start_vrrpd("r1", vrrpd_conf(priority=150, router_id="r1", extra=metrics))
@@ -51,10 +53,18 @@ def test_endpoint_and_textfile_follow_the_state(lab):
     wait_state(r1, "MASTER")
     wait_state(r2, "BACKUP")
 
-    seen = scrape(lab_, "http://192.0.2.11:9650/metrics")
+    seen = scrape(lab_, "http://192.0.2.11:10112/metrics")
     now = instance(r1)
     assert current_state(seen) == "MASTER"
-    one = (("instance", "VI_1"),)
+    one = (("vrrp_instance", "VI_1"),)
+    labels = {label for _name, sample_labels in seen for label, _value in sample_labels}
+    assert "instance" not in labels and not any(lb.startswith("exported_") for lb in labels)
+    names = {name for name, _labels in seen}
+    by_reason = {"dropped", "adverts_dropped", "checksum_forms"}  # labelled families
+    assert set(now["counters"]) - by_reason <= set(INSTANCE_COUNTERS)  # every status counter
+    assert {name for name, _help in INSTANCE_COUNTERS.values()} <= names
+    assert ("vrrpd_instance_info", (("family", "ipv4"), ("interface", "eth0"),
+            ("version", "3"), ("vrid", "51"), ("vrrp_instance", "VI_1"))) in seen
     assert seen[("vrrpd_instance_transitions_total", one)] == now["transitions"]
     assert seen[("vrrpd_instance_priority", one)] == 150
     assert seen[("vrrpd_adverts_sent_total", one)] > 0
@@ -74,7 +84,7 @@ def test_endpoint_and_textfile_follow_the_state(lab):
     )
     lab_.port_up("r1")
     wait_state(r1, "MASTER")
-    assert current_state(scrape(lab_, "http://192.0.2.11:9650/metrics")) == "MASTER"
+    assert current_state(scrape(lab_, "http://192.0.2.11:10112/metrics")) == "MASTER"
 
     assert stop(r1) == 0
     assert not textfile.exists()  # a stopped daemon leaves no stale metrics behind

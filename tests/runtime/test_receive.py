@@ -8,6 +8,7 @@ from ipaddress import ip_address
 from vrrpd.io.rawsock import Received
 from vrrpd.protocol.packet import Advert, encode
 from vrrpd.runtime.counters import Counters
+from vrrpd.runtime.peers import PeerTable
 from vrrpd.runtime.receive import Listener, LogLimiter
 
 GROUP = ip_address("224.0.0.18")
@@ -28,6 +29,7 @@ class Runner:
     cfg: Cfg = field(default_factory=Cfg)
     peers: tuple = ()
     counters: Counters = field(default_factory=Counters)
+    peer_table: PeerTable = field(default_factory=PeerTable)
     heard: list = field(default_factory=list)
 
     def accepts_source(self, src) -> bool:
@@ -66,6 +68,10 @@ def test_rejections_are_counted_by_reason():
     assert dict(r.counters.dropped) == {"bad_ttl": 1, "unknown_peer": 1, "bad_checksum": 1,
                                         "short": 1, "version_mismatch": 1}
     assert r.heard == []
+    by_source = {p.address: dict(p.dropped) for p in r.peer_table.snapshot(0.0)}
+    assert by_source == {str(PEER): {"bad_ttl": 1, "bad_checksum": 1, "short": 1,
+                                     "version_mismatch": 1},
+                         "192.0.2.99": {"unknown_peer": 1}}
 
 
 def test_v2_password_is_checked():

@@ -17,14 +17,16 @@ import msgspec
 from vrrpd.config.errors import ConfigError, ConfigProblem
 from vrrpd.config.instance import build_instance
 from vrrpd.config.metrics import build_metrics
-from vrrpd.config.model import Config, InstanceConfig, IPAddress
-from vrrpd.config.schema import RawGlobal, RawInstance, RawMetrics, RawMqtt
+from vrrpd.config.model import Config, InstanceConfig, IPAddress, LogConfig
+from vrrpd.config.schema import RawGlobal, RawInstance, RawLog, RawMetrics, RawMqtt
 from vrrpd.config.sections import build_global, build_mqtt
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
 from vrrpd.config.sync_groups import build_sync_groups
 from vrrpd.config.tracking import build_scripts, build_track_files, instance_tracking
 
-SECTIONS = ("global", "mqtt", "metrics", "scripts", "track_files", "instances", "sync_groups")
+SECTIONS = (
+    "global", "log", "mqtt", "metrics", "scripts", "track_files", "instances", "sync_groups",
+)
 _TOML_POSITION = re.compile(
     r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
 )
@@ -61,6 +63,10 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     raw_global = decode_value(document.get("global", {}), RawGlobal, "global", problems)
     if raw_global is not INVALID:
         global_config = build_global(raw_global, problems)
+    log_config = LogConfig()
+    raw_log = decode_value(document.get("log", {}), RawLog, "log", problems)
+    if raw_log is not INVALID:
+        log_config = LogConfig(journald=raw_log.journald)
     mqtt_config = None
     if "mqtt" in document:
         raw_mqtt = decode_value(document["mqtt"], RawMqtt, "mqtt", problems)
@@ -93,6 +99,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         scripts=scripts,
         track_files=track_files,
         sync_groups=sync_groups,
+        log=log_config,
     )
 
 

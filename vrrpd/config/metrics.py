@@ -10,15 +10,25 @@ from vrrpd.config.model import HttpListen, MetricsConfig
 from vrrpd.config.schema import RawMetrics
 
 TEXTFILE_INTERVAL = (1.0, 3600.0)
-_LISTEN_FORMS = "ADDRESS:PORT, [IPV6]:PORT or :PORT (every address), e.g. '127.0.0.1:9650'"
+# vrrpd's default metrics port: the Prometheus exporters' port registry has 9100-9999 fully
+# allocated (9650 is a keepalived exporter's); 10112 is not on it (VRRP is IP protocol 112)
+DEFAULT_PORT = 10112
+_LISTEN_FORMS = (
+    f"ADDRESS:PORT, [IPV6]:PORT, :PORT (every address) or an address alone (port "
+    f"{DEFAULT_PORT}), e.g. '127.0.0.1:{DEFAULT_PORT}'"
+)
 
 
 def parse_listen(text: str) -> HttpListen | str:
-    """`127.0.0.1:9650`, `[::1]:9650` or `:9650` as an HttpListen, else the problem's message.
+    """`127.0.0.1:10112`, `[::1]:10112`, `:10112` or `127.0.0.1` (DEFAULT_PORT) as an
+    HttpListen, else the problem's message.
 
     Only address literals: a host name would need a resolver at start-up, and a name with
     several addresses would leave it open which one serves.
     """
+    if (text.startswith("[") and text.endswith("]")) or (text and ":" not in text):
+        alone = parse_listen(f"{text}:{DEFAULT_PORT}")  # an address alone: the default port
+        return f"{text!r} must be {_LISTEN_FORMS}" if isinstance(alone, str) else alone
     host, sep, port_text = text.rpartition(":")
     if not sep:
         return f"{text!r} must be {_LISTEN_FORMS}"

@@ -48,6 +48,12 @@ class MqttConfig(_Frozen):
     ca_file: str | None
     client_id: str | None
     keepalive: int
+    discovery: bool = False
+    discovery_prefix: str = "homeassistant"
+
+
+class LogConfig(_Frozen):
+    journald: bool | None = None  # None: auto (stderr is the journal stream)
 
 
 class HttpListen(_Frozen):
@@ -225,6 +231,7 @@ class Config(_Frozen):
     scripts: tuple[ScriptConfig, ...] = ()  # in file order
     track_files: tuple[TrackFileConfig, ...] = ()
     sync_groups: tuple[SyncGroupConfig, ...] = ()
+    log: LogConfig = LogConfig()
 
     def instance(self, name: str) -> InstanceConfig:
         """The instance called `name`; KeyError if there is none."""

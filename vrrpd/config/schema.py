@@ -52,6 +52,14 @@ class RawGlobal(_Table):
     BACKUP and follow any master they hear."""
 
 
+class RawLog(_Table):
+    """`[log]`: where log records go (optional section)."""
+
+    journald: bool | None = None
+    """true: native journald fields (VRRP_INSTANCE, VRRP_STATE, ...); false: plain lines on
+    stderr; absent: journald when stderr is the journal stream systemd handed us."""
+
+
 class RawMqtt(_Table):
     """`[mqtt]`: publish state and events to an MQTT broker (optional; absent = no MQTT)."""
 
@@ -75,6 +83,12 @@ class RawMqtt(_Table):
     """MQTT client id (not empty); absent = the client library picks one."""
     keepalive: int = 30
     """MQTT keepalive in seconds, 1..65535."""
+    discovery: bool = False
+    """Announce every instance to Home Assistant by MQTT discovery: a device per router, a
+    state sensor and a master binary sensor per instance."""
+    discovery_prefix: str = "homeassistant"
+    """Topic prefix Home Assistant reads discovery configs under (same rules as
+    `topic_prefix`)."""
 
 
 class RawMetrics(_Table):
@@ -82,8 +96,8 @@ class RawMetrics(_Table):
     (`textfile`), or both (optional section; at least one of the two when present)."""
 
     listen: str | None = None
-    """Serve /metrics over HTTP on `ADDRESS:PORT`, `[IPV6]:PORT` or `:PORT` (every
-    address); address literals only, port 1..65535."""
+    """Serve /metrics over HTTP on `ADDRESS:PORT`, `[IPV6]:PORT`, `:PORT` (every address) or
+    an address alone (port 10112); address literals only, port 1..65535."""
     textfile: str | None = None
     """Absolute path of a `.prom` file rewritten atomically for node_exporter's textfile
     collector (under systemd its directory must be in ReadWritePaths=)."""

@@ -96,6 +96,18 @@ def build_mqtt(raw: RawMqtt, problems: list[ConfigProblem]) -> MqttConfig | None
         report("ca_file", "must not be empty")
     if raw.client_id == "":
         report("client_id", "must not be empty (leave it out to let the client pick one)")
+    dprefix = raw.discovery_prefix
+    if (
+        not dprefix
+        or dprefix.startswith(("/", "$"))
+        or dprefix.endswith("/")
+        or any(char in dprefix for char in _TOPIC_FORBIDDEN)
+    ):
+        report(
+            "discovery_prefix",
+            f"{dprefix!r} must be a topic like 'homeassistant': not empty, no '+' or '#', "
+            "no '/' at either end, not starting with '$'",
+        )
     if not 1 <= raw.keepalive <= 65535:
         report("keepalive", f"must be 1..65535 seconds, got {raw.keepalive}")
     if len(problems) > already:
@@ -110,4 +122,6 @@ def build_mqtt(raw: RawMqtt, problems: list[ConfigProblem]) -> MqttConfig | None
         ca_file=raw.ca_file,
         client_id=raw.client_id,
         keepalive=raw.keepalive,
+        discovery=raw.discovery,
+        discovery_prefix=raw.discovery_prefix,
     )

@@ -1,6 +1,7 @@
 """Control socket: a unix stream socket speaking line-delimited JSON.
 
-Request `{"cmd": "status"}` → one JSON line with the status object. This module is
+Request `{"cmd": "status"}` → one JSON line with the status object;
+`{"cmd": "explain", "instance": NAME-or-null}` → the explanation object. This module is
 the client side (`request`): json and socket only, no asyncio, so `vrrpd status`
 starts in a few tens of ms. The daemon's side is `vrrpd.control.server`.
 """
@@ -24,13 +25,14 @@ def resolve_socket(cli_value: str | None, config_value: str | None = None) -> st
     return cli_value or os.environ.get("VRRPD_SOCKET") or config_value or DEFAULT_SOCKET
 
 
-def request(path: str, cmd: str = "status", timeout: float = 2.0) -> dict[str, Any]:
+def request(path: str, cmd: str = "status", timeout: float = 2.0,
+            args: dict[str, str | None] | None = None) -> dict[str, Any]:
     """Ask a running daemon; raise ControlError with a plain message if it can't answer."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(timeout)
             s.connect(path)
-            s.sendall(json.dumps({"cmd": cmd}).encode() + b"\n")
+            s.sendall(json.dumps({"cmd": cmd, **(args or {})}).encode() + b"\n")
             buf = bytearray()
             while not buf.endswith(b"\n"):
                 chunk = s.recv(65536)

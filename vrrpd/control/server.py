@@ -40,12 +40,17 @@ def _claim_path(path: str) -> None:
     raise ControlError(f"control socket {path} is in use by another running vrrpd")
 
 
-class ControlServer:
-    """Answers status requests from a callback; one short-lived task per client."""
+Explain = Callable[["str | None"], dict[str, Any]]
 
-    def __init__(self, path: str, status: Callable[[], dict[str, Any]]) -> None:
+
+class ControlServer:
+    """Answers status and explain requests from callbacks; one short-lived task per client."""
+
+    def __init__(self, path: str, status: Callable[[], dict[str, Any]],
+                 explain: Explain | None = None) -> None:
         self.path = path
         self._status = status
+        self._explain = explain
         self._server: asyncio.base_events.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
 
@@ -97,4 +102,9 @@ class ControlServer:
         cmd = req.get("cmd") if isinstance(req, dict) else None
         if cmd == "status":
             return self._status()
+        if cmd == "explain" and self._explain is not None:
+            instance = req.get("instance")
+            if instance is not None and not isinstance(instance, str):
+                return {"error": "explain: 'instance' must be a string"}
+            return self._explain(instance)
         return {"error": f"unknown command {cmd!r}"}

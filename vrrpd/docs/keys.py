@@ -21,6 +21,7 @@ from vrrpd.config import schema
 # Top-level TOML tables in file order: name, Struct, one table per NAME (`[instances.NAME]`).
 SECTIONS: tuple[tuple[str, type[msgspec.Struct], bool], ...] = (
     ("global", schema.RawGlobal, False),
+    ("log", schema.RawLog, False),
     ("mqtt", schema.RawMqtt, False),
     ("metrics", schema.RawMetrics, False),
     ("instances", schema.RawInstance, True),

@@ -5,6 +5,9 @@ Topics, under `<topic_prefix>/<router_id>`:
   <instance>/state    retained JSON: the instance's current state
   <instance>/event    JSON, not retained: one message per transition, in order
   <instance>/split_brain  JSON, not retained: a split-brain episode began or ended
+With `discovery = true`, Home Assistant discovery configs (vrrpd.export.ha_discovery), retained,
+under `<discovery_prefix>/...`: published when an instance starts and after every (re)connect,
+emptied when the instance is removed.
 
 Nothing here may delay an advert: `publish_*` never block and never raise. A full queue
 drops its oldest entry (counted). A broker that is down, refuses us or hangs costs only
@@ -27,6 +30,7 @@ import aiomqtt
 
 from vrrpd import log
 from vrrpd.config import MqttConfig
+from vrrpd.export.ha_discovery import Discovery
 from vrrpd.protocol.actions import StateChanged
 from vrrpd.runtime.seams import Instance
 
@@ -66,7 +70,8 @@ def transition_payload(runner: Instance, change: StateChanged) -> dict[str, obje
     return {
         "instance": runner.name,
         "state": change.new.value,
-        "previous": change.old.value,
+        "old_state": change.old.value,
+        "previous": change.old.value,  # the earlier name of old_state, kept for subscribers
         "priority": router.priority,
         "master_ip": None if master_ip is None else str(master_ip),
         "reason": change.reason,
@@ -110,6 +115,12 @@ class MqttPublisher:
     ) -> None:
         self.cfg = cfg
         self.topics = Topics(cfg.topic_prefix, router_id)
+        self.discovery = (
+            Discovery(cfg.discovery_prefix, router_id, self.topics.availability)
+            if cfg.discovery
+            else None
+        )
+        self._discovered: dict[str, list[_Message]] = {}  # instance -> its config messages
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=queue_size)
         self._backoff = backoff
         self._timeout = timeout
@@ -151,6 +162,25 @@ class MqttPublisher:
         if self._closing:
             return
         self._enqueue(_Message(self.topics.split_brain(instance), encode(payload), retain=False))
+
+    def publish_discovery(self, instance: str) -> None:
+        """Announce `instance` to Home Assistant (no-op unless discovery is on)."""
+        if self._closing or self.discovery is None:
+            return
+        messages = [
+            _Message(topic, encode(payload), retain=True)
+            for topic, payload in self.discovery.configs(instance, self.topics.state(instance))
+        ]
+        self._discovered[instance] = messages
+        for message in messages:
+            self._enqueue(message)
+
+    def remove_discovery(self, instance: str) -> None:
+        """`instance` is gone for good: empty its retained configs, removing the entities."""
+        if self._closing or self.discovery is None or self._discovered.pop(instance, None) is None:
+            return
+        for topic in self.discovery.topics(instance):
+            self._enqueue(_Message(topic, b"", retain=True))
 
     def stats(self) -> dict[str, Any]:
         """The `mqtt` object of the status JSON."""
@@ -240,6 +270,9 @@ class MqttPublisher:
     async def _serve(self, client: aiomqtt.Client) -> bool:
         """Publish until the connection drops (MqttError) or close() asks; True = closed."""
         await self._send(client, _Message(self.topics.availability, b"online", retain=True))
+        for messages in list(self._discovered.values()):
+            for message in messages:  # a broker restarted without persistence lost them
+                await self._send(client, message)
         for instance in list(self._latest):
             await self._send(client, _StateDue(instance), force=True)
         if self._inflight is not None:

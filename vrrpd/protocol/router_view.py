@@ -56,6 +56,11 @@ class RouterView:
         return self._master_ip
 
     @property
+    def master_priority(self) -> int | None:
+        """Priority of the master a BACKUP follows (its last advert); None otherwise."""
+        return self._master_priority
+
+    @property
     def master_adver_int(self) -> float:
         """Master_Adver_Interval in seconds: learnt from the master's adverts in v3."""
         return self._master_adver_int

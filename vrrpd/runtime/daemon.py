@@ -53,6 +53,9 @@ if TYPE_CHECKING:
     from vrrpd.export.mqtt import MqttPublisher  # imported at run time only when configured
 
 STOP_TIMEOUT = 10.0
+# `schema_version` of the status and explain JSON: bumped when a field changes meaning or goes
+# away (fields are only ever added within one version)
+SCHEMA_VERSION = 1
 
 
 def _tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
@@ -82,7 +85,7 @@ class Daemon:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.netlink: Netlink | None = None
         self.route_table: RouteTable | None = None  # opened for the first instance with routes
-        self.control = ControlServer(socket_path, self.status)
+        self.control = ControlServer(socket_path, self.status, self.explain)
         self.started = time.time()
         self._started_monotonic = time.monotonic()  # global.startup_delay counts from here
         # sync groups pull their members along; tracking feeds every InterfaceDown/Up and
@@ -209,6 +212,8 @@ class Daemon:
         listener.by_vrid[cfg.virtual_router_id] = runner
         listener.own.add(primary)
         self.runners[cfg.name] = runner
+        if self.mqtt is not None:
+            self.mqtt.publish_discovery(cfg.name)  # Home Assistant, when discovery is on
         self.split_brain.attach(runner, sender)
         self.sync_groups.attach(runner)
         # feeds InterfaceDown first when the link (or a tracked object) is down: Startup waits
@@ -363,12 +368,15 @@ class Daemon:
                                     error=str(exc))
             for runner in old.values():
                 await self._remove_instance(runner)
+                if self.mqtt is not None:
+                    self.mqtt.remove_discovery(runner.name)  # no longer configured
             self.config = new
             self._log.info("reloaded", instances=len(self.runners))
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         return {
+            "schema_version": SCHEMA_VERSION,
             "version": __version__,
             "router_id": self.config.global_.router_id,
             "pid": os.getpid(),
@@ -380,6 +388,14 @@ class Daemon:
                              for lst in self.listeners.values() if lst.dropped},
             "mqtt": self.mqtt.stats() if self.mqtt is not None else None,
         }
+
+
+    def explain(self, instance: str | None = None) -> dict[str, Any]:
+        """`vrrpd explain`: why each instance (or the one named) is in its state."""
+        from vrrpd.runtime.explain_facts import explain_daemon
+
+        reply = explain_daemon(self, instance)
+        return reply if "error" in reply else {"schema_version": SCHEMA_VERSION, **reply}
 
     def _instance_status(self, runner: InstanceRunner) -> dict[str, Any]:
         group = self.sync_groups.group_of(runner.name)
@@ -398,7 +414,7 @@ def run(config_path: str, socket_path: str | None, log_level: str | None = None)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    log.configure(log_level or config.global_.log_level)
+    log.configure(log_level or config.global_.log_level, journald=config.log.journald)
     missing = missing_capabilities()
     if missing:
         print(f"vrrpd: error: vrrpd run needs root or the capabilities CAP_NET_ADMIN and "

@@ -25,11 +25,13 @@ from vrrpd.protocol import actions as act
 from vrrpd.protocol.events import AdvertReceived, Event, Shutdown, Startup, Timer, TimerFired
 from vrrpd.protocol.packet import Advert
 from vrrpd.protocol.router import Router, RouterParams
+from vrrpd.protocol.timing import master_down_interval, skew_time
 from vrrpd.runtime.adverts import ADVERT_HOLD_MAX as ADVERT_HOLD_MAX  # re-exported
 from vrrpd.runtime.adverts import Adverts
 from vrrpd.runtime.counters import Counters
 from vrrpd.runtime.egress import Egress, RouteStore
 from vrrpd.runtime.notify import rx_lower_job, transition_job
+from vrrpd.runtime.peers import PeerTable
 from vrrpd.runtime.seams import (
     AdvertSocket,
     Announcer,
@@ -89,6 +91,8 @@ class InstanceRunner:
         self._garp_factory = garp_factory
         self.garp = garp_factory(cfg)
         self.counters = Counters()
+        self.peer_table = PeerTable()  # who we hear, for `vrrpd explain` (vrrpd.runtime.peers)
+        self._advert_src: IPAddress | None = None  # source of the advert being fed, for its drops
         # startup_delay: what is left of global.startup_delay (the daemon counts from its start)
         self.router = Router(router_params(cfg, primary_ip, startup_delay))
         self._on_transition = on_transition
@@ -101,6 +105,7 @@ class InstanceRunner:
         self.adverts = Adverts(cfg, router=self.router, sock=sock, primary_ip=primary_ip,
                                counters=self.counters, log=self._log, loop=self._loop)
         self.since_wall: float | None = None
+        self.old_state: str | None = None  # the state before the last transition
         # notify hooks run after the transition's VIP work, on their own task (vrrpd.runtime.notify)
         self.hooks = HookRunner(cfg.name, self.counters)
         self._global_config = global_config
@@ -141,7 +146,13 @@ class InstanceRunner:
         self.counters.adverts_received += 1
         if advert.checksum_form is not None:
             self.counters.checksum_forms[advert.checksum_form.value] += 1
-        self.feed(AdvertReceived(src=src, advert=advert))
+        self.peer_table.heard(src, advert.priority, advert.interval, advert.version,
+                              self._loop.time())
+        self._advert_src = src
+        try:
+            self.feed(AdvertReceived(src=src, advert=advert))
+        finally:
+            self._advert_src = None
 
     async def stop(self) -> None:
         """Clean stop: priority-0 advert, VIPs released once a new master took over (bounded),
@@ -194,6 +205,8 @@ class InstanceRunner:
                     self._rx_lower()
             elif isinstance(a, act.AdvertDropped):
                 self.counters.drop(a.reason)
+                if self._advert_src is not None:
+                    self.peer_table.dropped(self._advert_src, a.reason)
             else:  # pragma: no cover - a new action type must be handled here
                 self._log.error("unhandled action", action=repr(a))
         if self.adverts.holding:
@@ -227,8 +240,10 @@ class InstanceRunner:
 
     def _transition(self, change: act.StateChanged) -> None:
         self.since_wall = time.time()
-        self._log.info("transition", old=change.old.value, new=change.new.value,
-                       reason=change.reason, priority=self.router.priority)
+        self.old_state = change.old.value
+        self._log.info("transition", state=change.new.value, old_state=change.old.value,
+                       reason=change.reason, priority=self.router.priority,
+                       new=change.new.value, old=change.old.value)  # new/old: earlier names
         global_cfg = self._global_config() if self._global_config is not None else None
         job = transition_job(self.cfg, global_cfg, new=change.new.value, old=change.old.value,
                              priority=self.router.priority, reason=change.reason)
@@ -399,11 +414,27 @@ class InstanceRunner:
             "master_ip": str(r.master_ip) if r.master_ip is not None else None,
             "vips": [str(v.interface) for v in self.cfg.vips],
             "since": self.since_wall,
+            "old_state": self.old_state,
             "transitions": r.transitions,
             "last_reason": r.last_reason,
+            **self._timing_status(),
             "unicast_peers": [str(p) for p in self.cfg.unicast_peer],
             "split_brain": split_brain,
             "counters": self.counters.as_dict(),
+        }
+
+    def _timing_status(self) -> dict[str, object]:
+        """The FRR `show vrrp json`-like fields: preempt mode, timing, primary address."""
+        r = self.router
+        version, interval, priority = self.cfg.version, r.master_adver_int, r.priority
+        return {
+            "family": self.family,
+            "preempt": self.cfg.preempt,
+            "preempt_delay": self.cfg.preempt_delay,
+            "primary_ip": str(self.primary_ip),
+            "master_priority": r.master_priority,
+            "skew_time": round(skew_time(priority, interval, version), 6),
+            "master_down_interval": round(master_down_interval(priority, interval, version), 6),
         }
 
     async def close(self) -> None:

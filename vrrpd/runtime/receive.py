@@ -15,6 +15,7 @@ from vrrpd import log
 from vrrpd.io.rawsock import Received
 from vrrpd.protocol.packet import Advert, PacketError, check_auth, decode
 from vrrpd.protocol.vocabulary import DropReason
+from vrrpd.runtime.peers import PeerTable
 from vrrpd.runtime.seams import Instance, IPAddress
 
 LOG_EVERY = 10.0
@@ -22,6 +23,9 @@ LOG_EVERY = 10.0
 
 class Receiver(Instance, Protocol):
     """An instance as the receive path hands it adverts (InstanceRunner)."""
+
+    @property
+    def peer_table(self) -> PeerTable: ...
 
     def accepts_source(self, src: IPAddress) -> bool: ...
 
@@ -86,6 +90,7 @@ class Listener:
                 reason = exc.reason
         if reason is not None:
             runner.counters.drop(reason)
+            runner.peer_table.dropped(pkt.src, reason)
             self.limit(
                 (runner.name, reason.value),
                 log.get().warning,

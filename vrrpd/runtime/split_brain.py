@@ -33,6 +33,7 @@ from vrrpd.io.claims import Claim, ClaimSocket, probe_frame
 from vrrpd.io.errors import VrrpIoError
 from vrrpd.io.garp import FrameSink
 from vrrpd.protocol.actions import State, StateChanged
+from vrrpd.protocol.explain import VipClaim
 from vrrpd.protocol.packet import Advert
 from vrrpd.protocol.split_brain import (
     Announce,
@@ -83,6 +84,8 @@ class SplitBrainWatch:
         self._timer_at: float | None = None
         self._log = log.get().bind(instance=runner.name)
         self.current: Payload | None = None
+        # the last claim per VIP from another host (one entry per VIP: bounded), for explain
+        self.claims: dict[str, tuple[str, IPAddress | None, str, float]] = {}
 
     # -- events in ------------------------------------------------------------------------------
     def state_changed(self, change: StateChanged) -> None:
@@ -100,7 +103,9 @@ class SplitBrainWatch:
         if claim.mac == self.runner.link.mac:
             return
         now = self._loop.time()
-        self._run(self.detector.claim(claim.address, claim.mac, now, self._learned(claim.mac)))
+        learned = self._learned(claim.mac)
+        self.claims[str(claim.address)] = (claim.mac, learned, claim.kind, now)
+        self._run(self.detector.claim(claim.address, claim.mac, now, learned))
 
     def advert(self, src: IPAddress, advert: Advert) -> None:
         """An advert the instance accepted: evidence if we are still MASTER after it."""
@@ -114,6 +119,16 @@ class SplitBrainWatch:
 
     def status(self) -> Payload | None:
         return self.current
+
+    def claims_seen(self) -> tuple[VipClaim, ...]:
+        """The last claim of each VIP by another host, most recent first."""
+        now = self._loop.time()
+        seen = sorted(self.claims.items(), key=lambda item: -item[1][3])
+        return tuple(
+            VipClaim(vip=vip, mac=mac, ip=None if ip is None else str(ip), kind=kind,
+                     age=max(0.0, now - at))
+            for vip, (mac, ip, kind, at) in seen
+        )
 
     def close(self) -> None:
         if self._timer is not None:
