@@ -381,31 +381,6 @@ class InstanceRunner:
         self.apply(self.router.reconfigure(params, self._loop.time()))
         self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
 
-    # -- status ---------------------------------------------------------------
-    def status(self, split_brain: dict[str, object] | None = None) -> dict[str, object]:
-        """This instance in `vrrpd status` (the CONTRACT's keys); `split_brain` is the
-        split-brain driver's view of it."""
-        r = self.router
-        return {
-            "name": self.name,
-            "state": r.state.value,
-            "priority": r.priority,
-            "base_priority": r.base_priority,
-            "virtual_router_id": self.cfg.virtual_router_id,
-            "interface": self.cfg.interface,
-            "version": self.cfg.version,
-            "advert_int": self.cfg.advert_int,
-            "master_advert_int": r.master_adver_int,
-            "master_ip": str(r.master_ip) if r.master_ip is not None else None,
-            "vips": [str(v.interface) for v in self.cfg.vips],
-            "since": self.since_wall,
-            "transitions": r.transitions,
-            "last_reason": r.last_reason,
-            "unicast_peers": [str(p) for p in self.cfg.unicast_peer],
-            "split_brain": split_brain,
-            "counters": self.counters.as_dict(),
-        }
-
     async def close(self) -> None:
         self._cancel_timers()
         self.garp.stop()
