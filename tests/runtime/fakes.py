@@ -58,12 +58,14 @@ class FakeInstance:
 
     `feed` hands the Router the event at `now()` and records the event (`events`) and its
     answer (`actions`); `announce` and `advert_received` are recorded (`announced`, `heard`).
-    `params` overrides the Router's parameters taken from `cfg` (for simulation.instance()).
+    `params` overrides the Router's parameters taken from `cfg` (for simulation.instance());
+    `clock` is a one-item list, so that several instances can share it.
     """
 
     def __init__(self, cfg: InstanceConfig | None = None, *, link: LinkInfo | None = None,
                  primary_ip: IPAddress | None = None, params: RouterParams | None = None,
-                 on_transition: TransitionObserver | None = None) -> None:
+                 on_transition: TransitionObserver | None = None,
+                 clock: list[float] | None = None) -> None:
         self.cfg = cfg if cfg is not None else instance_config()
         self.link = link if link is not None else link_info(name=self.cfg.interface)
         if primary_ip is None:
@@ -73,7 +75,7 @@ class FakeInstance:
         self.name = self.router.params.name
         self.counters = Counters()
         self.since_wall: float | None = None
-        self.clock = 0.0
+        self.clock = clock if clock is not None else [0.0]  # a list: members may share one
         self.on_transition = on_transition
         self.events: list[Event] = []
         self.actions: list[Action] = []
@@ -81,7 +83,7 @@ class FakeInstance:
         self.heard: list[tuple[IPAddress, Advert]] = []
 
     def now(self) -> float:
-        return self.clock
+        return self.clock[0]
 
     # -- the Instance seam
     def feed(self, event: Event) -> None:
@@ -103,27 +105,27 @@ class FakeInstance:
         self.heard.append((src, advert))
 
     # -- driving the Router through real events
-    def changes(self) -> list[StateChanged]:
+    def transitions(self) -> list[StateChanged]:
         return [a for a in self.actions if isinstance(a, StateChanged)]
 
     def master(self) -> StateChanged:
         """Startup (if not yet started), then the Master_Down_Timer fires: the transition."""
         if self.router.state is State.INIT:
             self.feed(Startup())
-        self.clock = self.router.timers[Timer.MASTER_DOWN]
+        self.clock[0] = self.router.timers[Timer.MASTER_DOWN]
         self.feed(TimerFired(Timer.MASTER_DOWN))
         assert self.router.state is State.MASTER
-        return self.changes()[-1]
+        return self.transitions()[-1]
 
     def hear(self, src: IPAddress, priority: int) -> StateChanged | None:
         """An advert from `src` for our VRID: the transition it caused, if any."""
-        before = len(self.changes())
+        before = len(self.transitions())
         interval = seconds_to_wire_interval(self.cfg.advert_int, self.cfg.version)
         advert = Advert(version=self.cfg.version, vrid=self.cfg.virtual_router_id,
                         priority=priority, interval=interval,
                         addresses=tuple(v.interface.ip for v in self.cfg.vips))
         self.feed(AdvertReceived(src=src, advert=advert))
-        changes = self.changes()
+        changes = self.transitions()
         return changes[-1] if len(changes) > before else None
 
 
