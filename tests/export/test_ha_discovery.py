@@ -44,7 +44,7 @@ def test_ids_are_topic_safe():
                                    "ha/binary_sensor/vrrpd_lb_a/web_vip_master/config")
 
 
-@aio
+@aio()
 async def test_off_by_default(broker):  # noqa: F811
     publisher = MqttPublisher(mqtt_config(broker.port), "r1", **FAST)
     publisher.start()
@@ -55,7 +55,7 @@ async def test_off_by_default(broker):  # noqa: F811
     await publisher.close()
 
 
-@aio
+@aio()
 async def test_announced_kept_after_broker_restart_and_removed(broker):  # noqa: F811
     cfg = mqtt_config(broker.port, discovery=True)
     publisher = MqttPublisher(cfg, "r1", **FAST)
@@ -82,7 +82,7 @@ async def test_announced_kept_after_broker_restart_and_removed(broker):  # noqa:
     assert (await retained(broker.port))["t/r1/availability"] == "offline"  # the entities' Will
 
 
-@aio
+@aio()
 async def test_empty_retained_payload_is_what_removes(broker):  # noqa: F811
     publisher = MqttPublisher(mqtt_config(broker.port, discovery=True), "r1", **FAST)
     got = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import socket
 import stat
@@ -12,19 +11,12 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.runtime.fakes import aio
 from vrrpd.config import HttpListen, MetricsConfig
 from vrrpd.export import metrics_server as metrics_export
 from vrrpd.export.metrics_server import MetricsExporter, write_textfile
 
 TEST_TIMEOUT = 20.0
-
-
-def aio(test):
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        return asyncio.run(asyncio.wait_for(test(*args, **kwargs), TEST_TIMEOUT))
-
-    return run
 
 
 def status_with(state: str) -> dict:
@@ -93,7 +85,7 @@ async def until(predicate, timeout: float = 5.0) -> None:
 # -- HTTP -----------------------------------------------------------------------------------
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_scrape_shows_the_current_state():
     current = {"status": status_with("BACKUP")}
     exporter = exporter_for(lambda: current["status"])
@@ -127,7 +119,7 @@ async def test_scrape_shows_the_current_state():
         (b"GET /metrics FTP/1.0\r\n\r\n", "HTTP/1.1 400 Bad Request", True),
     ],
 )
-@aio
+@aio(TEST_TIMEOUT)
 async def test_other_requests(request_bytes, status, has_body):
     exporter = exporter_for(lambda: status_with("MASTER"))
     await exporter.start()
@@ -142,7 +134,7 @@ async def test_other_requests(request_bytes, status, has_body):
         await exporter.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_silent_and_oversized_clients_are_cut_off(monkeypatch):
     monkeypatch.setattr(metrics_export, "REQUEST_TIMEOUT", 0.2)
     exporter = exporter_for(lambda: status_with("MASTER"))
@@ -164,7 +156,7 @@ async def test_silent_and_oversized_clients_are_cut_off(monkeypatch):
         await exporter.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_port_in_use_is_logged_not_fatal():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -180,7 +172,7 @@ async def test_port_in_use_is_logged_not_fatal():
         await exporter.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_close_stops_listening():
     exporter = exporter_for(lambda: status_with("MASTER"))
     await exporter.start()
@@ -193,7 +185,7 @@ async def test_close_stops_listening():
 # -- textfile -------------------------------------------------------------------------------
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_textfile_on_start_on_change_and_removed_on_close(tmp_path):
     path = tmp_path / "vrrpd.prom"
     current = {"status": status_with("BACKUP")}
@@ -212,7 +204,7 @@ async def test_textfile_on_start_on_change_and_removed_on_close(tmp_path):
     assert not path.exists()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_textfile_rewritten_every_interval(tmp_path):
     path = tmp_path / "vrrpd.prom"
     current = {"status": status_with("BACKUP")}
@@ -228,7 +220,7 @@ async def test_textfile_rewritten_every_interval(tmp_path):
         await exporter.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_unwritable_directory_is_logged_and_retried(tmp_path):
     folder = tmp_path / "later"
     path = folder / "vrrpd.prom"

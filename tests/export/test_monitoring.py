@@ -18,6 +18,7 @@ from tests.runtime.test_explain_facts import Link, World
 from vrrpd.config import parse_config
 from vrrpd.export.metrics import render
 from vrrpd.runtime.instance import InstanceRunner
+from vrrpd.runtime.status import instance_status
 
 MONITORING = Path(__file__).resolve().parents[2] / "conf" / "monitoring"
 TARGET_LABELS = {"instance", "job"}  # set by Prometheus on every scraped series
@@ -41,7 +42,7 @@ def real_status() -> dict:
                                 sock=world, netlink=world, garp_factory=lambda c: world)
         try:
             runner.start()
-            return runner.status()
+            return instance_status(runner)
         finally:
             runner._cancel_timers()
             await runner.close()

@@ -7,7 +7,6 @@ and stop it in a fixture even when the test fails. Every wait is bounded.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import socket
 import subprocess
@@ -15,11 +14,11 @@ import time
 from collections.abc import Iterator
 from ipaddress import IPv4Address
 from pathlib import Path
-from types import SimpleNamespace
 
 import aiomqtt
 import pytest
 
+from tests.runtime.fakes import FakeInstance, aio, instance_config
 from vrrpd.config import MqttConfig
 from vrrpd.export.mqtt import MqttPublisher, Topics, encode, transition_payload
 from vrrpd.protocol.actions import State, StateChanged
@@ -27,16 +26,6 @@ from vrrpd.protocol.actions import State, StateChanged
 MOSQUITTO = "/usr/sbin/mosquitto"
 FAST = {"backoff": (0.05, 0.2), "timeout": 1.0}
 TEST_TIMEOUT = 20.0
-
-
-def aio(test):
-    """Run an async test in a fresh loop, bounded (no pytest-asyncio needed)."""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        return asyncio.run(asyncio.wait_for(test(*args, **kwargs), TEST_TIMEOUT))
-
-    return run
 
 
 def mqtt_config(port: int, **overrides) -> MqttConfig:
@@ -169,11 +158,9 @@ def test_topic_names():
 
 
 def test_transition_payload_from_runner():
-    runner = SimpleNamespace(
-        name="VI_1",
-        since_wall=1700000000.5,
-        router=SimpleNamespace(priority=150, master_ip=IPv4Address("192.0.2.11")),
-    )
+    runner = FakeInstance(instance_config("priority = 150"))  # primary 192.0.2.11
+    runner.master()
+    runner.since_wall = 1700000000.5
     change = StateChanged(State.BACKUP, State.MASTER, "master down timer expired")
     assert transition_payload(runner, change) == {
         "instance": "VI_1",
@@ -189,9 +176,7 @@ def test_transition_payload_from_runner():
 
 
 def test_transition_payload_without_master_or_time():
-    runner = SimpleNamespace(
-        name="VI_1", since_wall=None, router=SimpleNamespace(priority=100, master_ip=None)
-    )
+    runner = FakeInstance()  # not started: no master, no transition time
     before = time.time()
     payload = transition_payload(runner, StateChanged(State.INIT, State.BACKUP, "startup"))
     assert payload["master_ip"] is None
@@ -203,7 +188,7 @@ def test_encode_turns_odd_values_into_text():
     assert json.loads(encode(payload)) == {"master_ip": "192.0.2.1", "state": "MASTER"}
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_full_queue_drops_oldest_and_never_blocks():
     publisher = MqttPublisher(mqtt_config(free_port()), "r1", queue_size=10)  # never started
     started = time.perf_counter()
@@ -217,7 +202,7 @@ async def test_full_queue_drops_oldest_and_never_blocks():
     assert elapsed < 1.0, elapsed
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_close_without_start_or_broker_returns_at_once():
     publisher = MqttPublisher(mqtt_config(free_port()), "r1", **FAST)
     await publisher.close()
@@ -234,7 +219,7 @@ async def test_close_without_start_or_broker_returns_at_once():
 # -- against mosquitto ------------------------------------------------------------------------
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_events_in_order_retained_state_and_availability(broker):
     publisher = MqttPublisher(mqtt_config(broker.port), "r1", **FAST)
     events = []
@@ -264,7 +249,7 @@ async def test_events_in_order_retained_state_and_availability(broker):
     assert publisher.stats()["connected"] is False
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_overflow_keeps_the_newest_state(broker):
     publisher = MqttPublisher(mqtt_config(broker.port), "r1", queue_size=4, **FAST)
     for old, new in [("INIT", "BACKUP"), ("BACKUP", "MASTER"), ("MASTER", "FAULT")]:
@@ -276,7 +261,7 @@ async def test_overflow_keeps_the_newest_state(broker):
     await publisher.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_queued_states_collapse_to_the_newest_one(broker):
     """Three transitions queued before connecting: three events, but the state topic gets
     only the newest state, once."""
@@ -298,7 +283,7 @@ async def test_queued_states_collapse_to_the_newest_one(broker):
     await publisher.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_broker_restart_republishes_the_current_state(broker):
     publisher = MqttPublisher(mqtt_config(broker.port), "r1", **FAST)
     publisher.start()
@@ -319,7 +304,7 @@ async def test_broker_restart_republishes_the_current_state(broker):
     await publisher.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_hung_broker_never_delays_the_loop():
     """A broker that accepts TCP but never answers: connect, CONNACK and close all bounded."""
     with socket.socket() as hung:
@@ -347,7 +332,7 @@ async def test_hung_broker_never_delays_the_loop():
     assert closing < 1.0, closing
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_refused_connection_is_retried_with_backoff():
     publisher = MqttPublisher(mqtt_config(free_port()), "r1", backoff=(0.05, 0.1), timeout=0.5)
     publisher.start()
@@ -431,7 +416,7 @@ def tls_broker(tmp_path: Path) -> Iterator[tuple[Broker, Path]]:
         running.stop()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_tls_with_username_and_password(tls_broker):
     broker_, ca = tls_broker
     cfg = mqtt_config(
@@ -456,7 +441,7 @@ async def test_tls_with_username_and_password(tls_broker):
     await publisher.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_wrong_password_keeps_retrying_without_raising(tls_broker):
     broker_, ca = tls_broker
     cfg = mqtt_config(broker_.port, tls=True, ca_file=str(ca), username="vrrpd", password="wrong")
@@ -468,7 +453,7 @@ async def test_wrong_password_keeps_retrying_without_raising(tls_broker):
     await publisher.close()
 
 
-@aio
+@aio(TEST_TIMEOUT)
 async def test_tls_with_an_unknown_ca_is_refused(tls_broker, tmp_path):
     broker_, _ca = tls_broker
     other = tmp_path / "other"

@@ -3,14 +3,14 @@ routes adapter (the kernel side is tests/io/test_routes.py, the whole in tests/l
 
 from __future__ import annotations
 
-import asyncio
 from ipaddress import ip_address, ip_network
 
 import pytest
 
+from tests.runtime.fakes import FakeRoutes, RecordingLog, run
 from vrrpd.config import parse_config
 from vrrpd.io.errors import InterfaceMissing, NetlinkFailure
-from vrrpd.io.route_types import AddressAppeared, LinkUp, Route, RouteRemoved, Rule, RuleRemoved
+from vrrpd.io.route_types import AddressAppeared, LinkUp, Route, RouteRemoved, RuleRemoved
 from vrrpd.runtime.counters import Counters
 from vrrpd.runtime.egress import Egress, fallback_routes, io_route
 
@@ -35,51 +35,8 @@ def instance(text: str = CONFIG):
     return parse_config(text, "test.toml").instances[0]
 
 
-class FakeTable:
-    """Records calls; holds the 'installed' set like a kernel would."""
-
-    def __init__(self) -> None:
-        self.installed: set = set()
-        self.calls: list[tuple[str, object]] = []
-        self.fail: dict = {}  # item -> exception raised on ensure
-
-    async def ensure_route(self, route: Route) -> bool:
-        return self._ensure("ensure_route", route)
-
-    async def ensure_rule(self, rule: Rule) -> bool:
-        return self._ensure("ensure_rule", rule)
-
-    async def delete_route(self, route: Route) -> bool:
-        return self._delete("delete_route", route)
-
-    async def delete_rule(self, rule: Rule) -> bool:
-        return self._delete("delete_rule", rule)
-
-    def _ensure(self, name: str, item) -> bool:
-        self.calls.append((name, item))
-        if item in self.fail:
-            raise self.fail[item]
-        added = item not in self.installed
-        self.installed.add(item)
-        return added
-
-    def _delete(self, name: str, item) -> bool:
-        self.calls.append((name, item))
-        present = item in self.installed
-        self.installed.discard(item)
-        return present
-
-
-class Log:
-    def __init__(self) -> None:
-        self.records: list[tuple[str, str, dict]] = []
-
-    def __getattr__(self, level: str):
-        return lambda event, **fields: self.records.append((level, event, fields))
-
-
 def make(cfg=None, present=(VIP, PRIMARY)):
-    table, counters, log = FakeTable(), Counters(), Log()
+    table, counters, log = FakeRoutes(), Counters(), RecordingLog()
 
     async def addresses():
         return list(present)
@@ -93,10 +50,6 @@ def make(cfg=None, present=(VIP, PRIMARY)):
         log=log,
     )
     return egress, table, counters, log
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 10))
 
 
 def test_config_routes_become_adapter_routes():

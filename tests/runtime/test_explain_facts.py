@@ -11,6 +11,7 @@ from vrrpd.config import parse_config
 from vrrpd.protocol.packet import Advert
 from vrrpd.runtime.explain_facts import explain_runner
 from vrrpd.runtime.instance import InstanceRunner
+from vrrpd.runtime.status import instance_status
 
 CONFIG = """
 [instances.VI_1]
@@ -69,7 +70,7 @@ async def _scenario():
         runner.advert_received(MASTER, _advert(150, interval=0))  # Router drops: bad_interval
         runner.advert_received(MASTER, _advert(50))  # lower: preempt_delay armed
         lower = explain_runner(runner, now=loop.time())
-        return higher, lower, runner.status()
+        return higher, lower, instance_status(runner)
     finally:
         runner._cancel_timers()
         await runner.close()

@@ -4,9 +4,9 @@ removed before them, hooks after the transition's VIP work, repairs coalesced.""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from ipaddress import ip_address, ip_network
 
+from tests.runtime.fakes import link_info
 from vrrpd.config import parse_config
 from vrrpd.io.route_types import AddressAppeared, RouteRemoved
 from vrrpd.runtime.instance import InstanceRunner
@@ -28,12 +28,6 @@ virtual_routes = [
 ]
 virtual_rules = [ {{ from = "192.0.2.100", table = 100 }} ]
 """
-
-
-@dataclass
-class Link:
-    index: int = 2
-    name: str = "eth0"
 
 
 class World:
@@ -98,7 +92,7 @@ def runner_for(world: World, priority: int) -> InstanceRunner:
     config = parse_config(CONFIG.format(priority=priority), "test.toml")
     runner = InstanceRunner(
         config.instances[0],
-        link=Link(),
+        link=link_info(),
         primary_ip=ip_address("192.0.2.11"),
         sock=world,
         netlink=Netlink(world),

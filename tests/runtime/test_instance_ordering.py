@@ -4,9 +4,9 @@ preempted master that releases the VIP on hearing us never strands the clients."
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from ipaddress import ip_address
 
+from tests.runtime.fakes import link_info
 from vrrpd.config import parse_config
 from vrrpd.protocol.events import Shutdown
 from vrrpd.runtime.instance import ADVERT_HOLD_MAX, InstanceRunner
@@ -19,12 +19,6 @@ priority = 255
 advert_int = 1.0
 virtual_ipaddress = ["192.0.2.100/24"]
 """
-
-
-@dataclass
-class Link:
-    index: int = 2
-    name: str = "eth0"
 
 
 class World:
@@ -56,7 +50,7 @@ class World:
 
 def _runner(world: World) -> InstanceRunner:
     cfg = parse_config(CONFIG, "t.toml").instances[0]
-    return InstanceRunner(cfg, link=Link(), primary_ip=ip_address("192.0.2.11"), sock=world,
+    return InstanceRunner(cfg, link=link_info(), primary_ip=ip_address("192.0.2.11"), sock=world,
                           netlink=world, garp_factory=lambda c: world)
 
 
@@ -156,7 +150,7 @@ def test_transition_observers_run_after_the_batch_and_announce_queues_a_garp():
             seen.append(f"queued={runner._work.qsize()}")
 
         cfg = parse_config(CONFIG, "t.toml").instances[0]
-        runner = InstanceRunner(cfg, link=Link(), primary_ip=ip_address("192.0.2.11"),
+        runner = InstanceRunner(cfg, link=link_info(), primary_ip=ip_address("192.0.2.11"),
                                 sock=world, netlink=world, garp_factory=lambda c: world,
                                 on_transition=observer)
         runner.start()  # priority 255: MASTER at once

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from ipaddress import ip_address
 
 import pytest
 
+from tests.runtime.fakes import link_info
 from vrrpd.config import parse_config
 from vrrpd.protocol.events import Timer
 from vrrpd.protocol.timing import master_down_interval
@@ -22,12 +22,6 @@ advert_int = 1
 version = 2
 virtual_ipaddress = ["192.0.2.100/24"]
 """
-
-
-@dataclass
-class Link:
-    index: int = 2
-    name: str = "eth0"
 
 
 class Quiet:
@@ -52,7 +46,7 @@ def test_master_down_timer_is_asked_early_by_the_slack_and_rearmed_when_woken_ea
         quiet = Quiet()
         runner = InstanceRunner(
             config.instances[0],
-            link=Link(),
+            link=link_info(),
             primary_ip=ip_address("192.0.2.11"),
             sock=quiet,
             netlink=quiet,

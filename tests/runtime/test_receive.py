@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from ipaddress import ip_address
 
+from tests.runtime.fakes import FakeInstance, instance_config
 from vrrpd.io.rawsock import Received
 from vrrpd.protocol.packet import Advert, encode
-from vrrpd.runtime.counters import Counters
-from vrrpd.runtime.peers import PeerTable
 from vrrpd.runtime.receive import Listener, LogLimiter
 
 GROUP = ip_address("224.0.0.18")
 PEER = ip_address("192.0.2.12")
 US = ip_address("192.0.2.11")
-
-
-@dataclass
-class Cfg:
-    version: int = 3
-    auth_type: int = 0
-    auth_password: bytes = b""
-
-
-@dataclass
-class Runner:
-    name: str = "VI_1"
-    cfg: Cfg = field(default_factory=Cfg)
-    peers: tuple = ()
-    counters: Counters = field(default_factory=Counters)
-    peer_table: PeerTable = field(default_factory=PeerTable)
-    heard: list = field(default_factory=list)
-
-    def accepts_source(self, src) -> bool:
-        return not self.peers or src in self.peers
-
-    def advert_received(self, src, advert) -> None:
-        self.heard.append((src, advert))
 
 
 def advert(version=3, vrid=51, **kw) -> bytes:
@@ -45,19 +20,20 @@ def advert(version=3, vrid=51, **kw) -> bytes:
     return encode(a, PEER, GROUP)
 
 
-def listener(runner: Runner) -> Listener:
+def listener(runner: FakeInstance) -> Listener:
     return Listener(ifindex=2, family=2, by_vrid={51: runner}, own={US})
 
 
 def test_a_valid_advert_reaches_its_instance():
-    r = Runner()
+    r = FakeInstance()
     listener(r).dispatch(Received(PEER, GROUP, 255, advert()))
     assert [src for src, _ in r.heard] == [PEER]
     assert r.counters.dropped == {}
 
 
 def test_rejections_are_counted_by_reason():
-    r = Runner(peers=(PEER,))
+    r = FakeInstance(instance_config(
+        'unicast_src_ip = "192.0.2.11"\nunicast_peer = ["192.0.2.12"]'))  # PEER only
     lst = listener(r)
     good = advert()
     lst.dispatch(Received(PEER, GROUP, 64, good))  # routed from elsewhere
@@ -75,7 +51,8 @@ def test_rejections_are_counted_by_reason():
 
 
 def test_v2_password_is_checked():
-    r = Runner(cfg=Cfg(version=2, auth_type=1, auth_password=b"secret"))
+    r = FakeInstance(instance_config(
+        'version = 2\nauthentication = { type = "PASS", password = "secret" }'))
     lst = listener(r)
     lst.dispatch(Received(PEER, GROUP, 255, advert(version=2, auth_type=1, auth_data=b"wrong")))
     lst.dispatch(Received(PEER, GROUP, 255, advert(version=2, auth_type=1, auth_data=b"secret")))
@@ -84,7 +61,7 @@ def test_v2_password_is_checked():
 
 
 def test_unknown_vrid_and_our_own_packets():
-    r = Runner()
+    r = FakeInstance()
     lst = listener(r)
     lst.dispatch(Received(PEER, GROUP, 255, advert(vrid=7)))
     lst.dispatch(Received(US, GROUP, 255, advert()))

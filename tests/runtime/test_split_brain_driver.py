@@ -4,36 +4,26 @@ status per episode, the Announce queued as SendGarp, claim sockets opened once p
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
+from collections.abc import Coroutine
 from ipaddress import IPv4Address, ip_address
-from types import SimpleNamespace
+from typing import Any
 
 import structlog
 from scapy.layers.l2 import ARP, Ether
 
+from tests.runtime.fakes import OUR_MAC, FakeInstance, aio, link_info, until
 from vrrpd.config import MqttConfig, parse_config
 from vrrpd.export.mqtt import MqttPublisher
 from vrrpd.io.claims import Claim
 from vrrpd.io.errors import NeedPrivilege
-from vrrpd.protocol.actions import SendGarp, State, StateChanged
+from vrrpd.protocol.actions import SendGarp
 from vrrpd.protocol.packet import Advert
-from vrrpd.runtime.counters import Counters
 from vrrpd.runtime.split_brain import SplitBrainWatches, transport
 
-OUR_MAC = "02:1a:00:00:00:0b"
 OTHER_MAC = "02:1a:00:00:00:0c"
 VIP = ip_address("192.0.2.100")
-PRIMARY = ip_address("192.0.2.11")
 INTERVAL = 0.02  # fast real-time intervals keep these tests short
-
-
-def aio(test):
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        return asyncio.run(asyncio.wait_for(test(*args, **kwargs), 10.0))
-
-    return run
 
 
 def config(**extra: str):
@@ -52,25 +42,9 @@ advert_int = {INTERVAL}
     return parse_config(text).instances[0]
 
 
-class Runner:
-    def __init__(self, cfg=None, mac: str = OUR_MAC) -> None:
-        self.cfg = cfg or config()
-        self.name = self.cfg.name
-        self.link = SimpleNamespace(index=7, mac=mac)
-        self.primary_ip = PRIMARY
-        self.router = SimpleNamespace(state=State.BACKUP)
-        self.counters = Counters()
-        self.applied: list = []
-
-    def announce(self) -> None:
-        """InstanceRunner.announce: a GARP schedule behind the VIP work (recorded as the
-        SendGarp it stands for)."""
-        self.applied.append(SendGarp(reason="became-master"))
-
-    def become(self, state: State, reason: str = "test") -> StateChanged:
-        change = StateChanged(self.router.state, state, reason)
-        self.router.state = state
-        return change
+def instance(cfg=None, mac: str = OUR_MAC) -> FakeInstance:
+    """An instance on link 7 (a real Router: transitions come from real events)."""
+    return FakeInstance(cfg or config(), link=link_info(index=7, mac=mac))
 
 
 class Sock:
@@ -126,13 +100,8 @@ class Setup:
             os.close(fd)
 
 
-async def wait_for(predicate, timeout: float = 3.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
+def wait_for(predicate) -> Coroutine[Any, Any, None]:
+    return until(predicate, timeout=3.0, step=0.005)
 
 
 async def answer_probes(runner, listener, sender: Sender, mac: str, stop: asyncio.Event):
@@ -151,18 +120,18 @@ def listener_of(setup: Setup):
     return next(iter(setup.watches._listeners.values()))
 
 
-@aio
+@aio()
 async def test_split_brain_is_logged_published_and_shown_once_then_healed():
     events: list[dict] = []
     setup = Setup(events)
-    runner, sender = Runner(), Sender()
+    runner, sender = instance(), Sender()
     try:
         watch = setup.watches.attach(runner, sender)
         assert setup.watches.watch_of(runner) is watch
         assert setup.watches.status_of(runner) is None
         listener = listener_of(setup)
         with structlog.testing.capture_logs() as logs:
-            watch.state_changed(runner.become(State.MASTER))
+            watch.state_changed(runner.master())
             await wait_for(lambda: sender.frames)  # the takeover probe, to the whole link
             assert sender.arp() == [("ff:ff:ff:ff:ff:ff", "192.0.2.11", "192.0.2.100")]
             # the other side took over too: its GARP, then it answers our probes
@@ -186,23 +155,23 @@ async def test_split_brain_is_logged_published_and_shown_once_then_healed():
         assert events[1]["since"] == events[0]["since"] and events[1]["duration"] > 0
         assert runner.counters.split_brain_events == 1
         assert runner.counters.as_dict()["split_brain_events"] == 1
-        assert runner.applied == [SendGarp(reason="became-master")]  # the heal's announce
+        assert runner.announced == [SendGarp(reason="became-master")]  # the heal's announce
         unicast = [a for a in sender.arp() if a[0] == OTHER_MAC]
         assert unicast and set(unicast) == {(OTHER_MAC, "192.0.2.11", "192.0.2.100")}
     finally:
         setup.close()
 
 
-@aio
+@aio()
 async def test_status_shows_the_episode_and_leaving_master_heals_it():
     events: list[dict] = []
     setup = Setup(events)
-    runner, sender = Runner(), Sender()
+    runner, sender = instance(), Sender()
     try:
         watch = setup.watches.attach(runner, sender)
         listener = listener_of(setup)
         listener.dispatch(Claim(IPv4Address("192.0.2.12"), OTHER_MAC, "arp-reply"))  # learnt
-        watch.state_changed(runner.become(State.MASTER))
+        watch.state_changed(runner.master())
         listener.dispatch(Claim(ip_address("192.0.2.101"), OTHER_MAC, "garp"))
         stop = asyncio.Event()
         answering = asyncio.ensure_future(answer_probes(runner, listener, sender, OTHER_MAC, stop))
@@ -211,27 +180,27 @@ async def test_status_shows_the_episode_and_leaving_master_heals_it():
         assert status["other"] == {"mac": OTHER_MAC, "ip": "192.0.2.12"}
         assert status["vip"] == "192.0.2.101" and status["since"] > 0
         assert "192.0.2.12 (02:1a:00:00:00:0c) claims 192.0.2.101" in status["cause"]
-        watch.state_changed(runner.become(State.BACKUP, "higher priority 150 from 192.0.2.12"))
+        watch.state_changed(runner.hear(ip_address("192.0.2.12"), 150))
         stop.set()
         await answering
         assert watch.status() is None
         assert events[-1]["event"] == "split_brain_healed"
         assert events[-1]["reason"] == "we left MASTER (higher priority 150 from 192.0.2.12)"
-        assert runner.applied == []  # no announce: we are no longer master
+        assert runner.announced == []  # no announce: we are no longer master
     finally:
         setup.close()
 
 
-@aio
+@aio()
 async def test_our_own_mac_and_backups_raise_no_suspicion():
     setup = Setup([])
-    runner, sender = Runner(), Sender()
+    runner, sender = instance(), Sender()
     try:
         watch = setup.watches.attach(runner, sender)
         listener = listener_of(setup)
         for _ in range(5):
             listener.dispatch(Claim(VIP, OTHER_MAC, "garp"))  # we are BACKUP: normal
-        watch.state_changed(runner.become(State.MASTER))
+        watch.state_changed(runner.master())
         for _ in range(5):
             listener.dispatch(Claim(VIP, OUR_MAC, "garp"))
         await asyncio.sleep(INTERVAL * 6)
@@ -241,14 +210,14 @@ async def test_our_own_mac_and_backups_raise_no_suspicion():
         setup.close()
 
 
-@aio
+@aio()
 async def test_a_lower_master_that_keeps_advertising_is_reported():
     events: list[dict] = []
     setup = Setup(events)
-    runner, sender = Runner(), Sender()
+    runner, sender = instance(), Sender()
     try:
         watch = setup.watches.attach(runner, sender)
-        watch.state_changed(runner.become(State.MASTER))
+        watch.state_changed(runner.master())
         lower = Advert(version=3, vrid=51, priority=100, interval=2, addresses=(VIP,))
         for _ in range(8):
             watch.advert(ip_address("192.0.2.12"), lower)
@@ -265,13 +234,13 @@ async def test_a_lower_master_that_keeps_advertising_is_reported():
         setup.close()
 
 
-@aio
+@aio()
 async def test_claim_sockets_are_opened_once_per_link_and_family_and_closed_with_the_last():
     setup = Setup([])
     try:
-        first = Runner()
-        second = Runner(config(virtual_router_id=52, virtual_ipaddress='["192.0.2.110/24"]'))
-        six = Runner(config(virtual_router_id=53, virtual_ipaddress='["2001:db8::100/64"]'))
+        first = instance()
+        second = instance(config(virtual_router_id=52, virtual_ipaddress='["192.0.2.110/24"]'))
+        six = instance(config(virtual_router_id=53, virtual_ipaddress='["2001:db8::100/64"]'))
         for runner in (first, second, six):
             assert setup.watches.attach(runner, Sender()) is not None
         assert [s.args for s in setup.sockets] == [("eth0", 7, 4), ("eth0", 7, 6)]
@@ -279,25 +248,25 @@ async def test_claim_sockets_are_opened_once_per_link_and_family_and_closed_with
         assert not setup.sockets[0].closed
         setup.watches.detach(second)
         assert setup.sockets[0].closed and not setup.sockets[1].closed
-        setup.watches.detach(Runner())  # never attached: nothing happens
+        setup.watches.detach(instance())  # never attached: nothing happens
     finally:
         setup.close()
     assert setup.sockets[1].closed
 
 
-@aio
+@aio()
 async def test_detection_is_off_with_zero_or_without_a_mac_and_survives_socket_errors():
     setup = Setup([])
     try:
-        assert setup.watches.attach(Runner(config(split_brain_after="0")), Sender()) is None
-        assert setup.watches.attach(Runner(mac=""), Sender()) is None
+        assert setup.watches.attach(instance(config(split_brain_after="0")), Sender()) is None
+        assert setup.watches.attach(instance(mac=""), Sender()) is None
         assert setup.sockets == []
 
         def refuse(*args):
             raise NeedPrivilege("opening the AF_PACKET socket for ARP/NA")
 
         failing = SplitBrainWatches(open_socket=refuse)
-        runner = Runner()
+        runner = instance()
         with structlog.testing.capture_logs() as logs:
             assert failing.attach(runner, Sender()) is None
         assert failing.watch_of(runner) is None and failing.status_of(runner) is None
@@ -314,7 +283,7 @@ def test_transport_names_how_adverts_travel():
     assert transport(uni) == "unicast to 192.0.2.12, 192.0.2.13"
 
 
-@aio
+@aio()
 async def test_mqtt_split_brain_messages_are_queued_not_retained_under_the_instance():
     cfg = MqttConfig(
         host="127.0.0.1",

@@ -8,33 +8,31 @@ from pathlib import Path
 import pytest
 
 from tests.protocol.simulation import heard, instance
+from tests.runtime.fakes import FakeInstance, instance_config
 from vrrpd.config.model import SyncGroupConfig
 from vrrpd.protocol.actions import SendAdvert, State, StateChanged
 from vrrpd.protocol.events import InterfaceDown, InterfaceUp, Startup, Timer, TimerFired
-from vrrpd.protocol.router import Router
 from vrrpd.runtime.sync_groups import SyncGroups, group_job
 
 G1 = SyncGroupConfig(name="G1", instances=("VI_1", "VI_2", "VI_3"))
 
 
-class Member:
-    """A pure Router driven like InstanceRunner drives it: transitions go to the groups."""
+class Member(FakeInstance):
+    """A pure Router driven like InstanceRunner drives it: transitions go to the groups
+    after each batch, at the members' shared clock."""
 
     def __init__(self, name: str, groups: SyncGroups, clock: list[float], **overrides) -> None:
-        self.name = name
+        super().__init__(instance_config(name=name), params=instance(name=name, **overrides),
+                         on_transition=groups.member_transition, clock=clock)
         self.groups = groups
-        self.clock = clock
-        self.router = Router(instance(name=name, **overrides))
-        self.changes: list[tuple[str, str, str]] = []
-        self.adverts: list[int] = []
 
-    def feed(self, event) -> None:
-        for action in self.router.handle(event, self.clock[0]):
-            if isinstance(action, StateChanged):
-                self.changes.append((action.old.value, action.new.value, action.reason))
-                self.groups.member_transition(self, action)
-            elif isinstance(action, SendAdvert):
-                self.adverts.append(action.priority)
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        return [(c.old.value, c.new.value, c.reason) for c in self.transitions()]
+
+    @property
+    def adverts(self) -> list[int]:
+        return [a.priority for a in self.actions if isinstance(a, SendAdvert)]
 
     def fault(self, reason: str | None) -> None:
         """What vrrpd.runtime.tracking does: feed the Router, then tell the groups."""

@@ -4,47 +4,18 @@ Routers in fake runners; no root needed."""
 
 from __future__ import annotations
 
-import asyncio
-from ipaddress import IPv4Address
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from tests.runtime import fakes
+from tests.runtime.fakes import FakeInstance, FakeNetlink, until
 from vrrpd.config import parse_config
-from vrrpd.io.errors import InterfaceMissing
 from vrrpd.io.netlink import LinkChanged, LinkRemoved
 from vrrpd.protocol.events import InterfaceDown, InterfaceUp, PriorityChanged, Startup
-from vrrpd.protocol.router import Router
-from vrrpd.runtime.instance import router_params
 from vrrpd.runtime.tracking import TrackMonitor
 
 pytestmark = pytest.mark.timeout(60)
-
-
-class FakeNetlink:
-    def __init__(self, links: dict[str, bool]) -> None:
-        self.links = links
-        self.asked: list[str] = []
-
-    async def link(self, name: str):
-        self.asked.append(name)
-        if name not in self.links:
-            raise InterfaceMissing(name, "reading link")
-        return SimpleNamespace(up=self.links[name])
-
-
-class FakeRunner:
-    def __init__(self, cfg, index: int = 2) -> None:
-        self.cfg = cfg
-        self.name = cfg.name
-        self.link = SimpleNamespace(index=index)
-        self.router = Router(router_params(cfg, IPv4Address("192.0.2.11")))
-        self.events: list = []
-
-    def feed(self, event) -> None:
-        self.events.append(event)
-        self.router.handle(event, 0.0)
 
 
 def script(tmp_path: Path, name: str, rc_file: Path) -> str:
@@ -66,15 +37,7 @@ virtual_ipaddress = ["192.0.2.100/24"]
 
 
 def run(coro, timeout: float = 30.0):
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
+    return fakes.run(coro, timeout)
 
 
 def test_own_link_down_at_attach_faults_before_startup():
@@ -83,7 +46,7 @@ def test_own_link_down_at_attach_faults_before_startup():
 
     async def scenario():
         monitor = TrackMonitor(cfg, on_fault=lambda *a: faults.append(a))
-        runner = FakeRunner(cfg.instances[0])
+        runner = FakeInstance(cfg.instances[0])
         await monitor.attach(runner, FakeNetlink({}), own_up=False)
         runner.feed(Startup())
         monitor.link_event(LinkChanged(2, "eth0", True))
@@ -101,7 +64,7 @@ def test_missing_tracked_interface_counts_down_until_it_appears():
 
     async def scenario():
         monitor = TrackMonitor(cfg)
-        runner = FakeRunner(cfg.instances[0])
+        runner = FakeInstance(cfg.instances[0])
         await monitor.attach(runner, FakeNetlink({}), own_up=True)
         before = list(runner.events)
         status = monitor.status_of("VI_1")
@@ -125,7 +88,7 @@ def test_weighted_interfaces_move_the_priority():
 
     async def scenario():
         monitor = TrackMonitor(cfg)
-        runner = FakeRunner(cfg.instances[0])
+        runner = FakeInstance(cfg.instances[0])
         await monitor.attach(runner, FakeNetlink({"a": True, "b": True}), own_up=True)
         monitor.link_event(LinkChanged(5, "a", False))
         monitor.link_event(LinkChanged(6, "b", False))
@@ -141,7 +104,7 @@ def test_link_up_does_not_end_a_fault_a_tracked_interface_still_holds():
 
     async def scenario():
         monitor = TrackMonitor(cfg)
-        runner = FakeRunner(cfg.instances[0])
+        runner = FakeInstance(cfg.instances[0])
         await monitor.attach(runner, FakeNetlink({"trk0": True}), own_up=True)
         monitor.link_event(LinkChanged(2, "eth0", False))
         monitor.link_event(LinkChanged(7, "trk0", False))
@@ -161,7 +124,7 @@ def test_a_removed_own_interface_stays_faulted():
 
     async def scenario():
         monitor = TrackMonitor(cfg)
-        runner = FakeRunner(cfg.instances[0])
+        runner = FakeInstance(cfg.instances[0])
         await monitor.attach(runner, FakeNetlink({}), own_up=True)
         monitor.link_event(LinkRemoved(2, "eth0"))
         monitor.link_event(LinkChanged(2, "eth0", True))
@@ -198,7 +161,7 @@ track_script = [{{ name = "chk", weight = 0 }}]
 
     async def scenario():
         monitor = TrackMonitor(cfg)
-        one, two = (FakeRunner(i) for i in cfg.instances)
+        one, two = (FakeInstance(i) for i in cfg.instances)
         await monitor.attach(one, FakeNetlink({}), own_up=True)
         await monitor.attach(two, FakeNetlink({}), own_up=True)
         assert list(monitor.scripts) == ["chk"]
@@ -230,7 +193,7 @@ def test_track_file_changes_the_priority(tmp_path):
 
     async def scenario():
         monitor = TrackMonitor(cfg, file_interval=0.05)
-        runner = FakeRunner(cfg.instances[0])
+        runner = FakeInstance(cfg.instances[0])
         await monitor.attach(runner, FakeNetlink({}), own_up=True)
         first = list(runner.events)
         adj.write_text("-200")
@@ -267,7 +230,7 @@ track_interface = [{{ name = "b", weight = -5 }}]
 
     async def scenario():
         monitor = TrackMonitor(config(text.replace("WEIGHT", "-10")))
-        runner = FakeRunner(monitor.config.instances[0])
+        runner = FakeInstance(monitor.config.instances[0])
         netlink = FakeNetlink({"b": False})
         await monitor.attach(runner, netlink, own_up=True)
         await until(lambda: PriorityChanged(85) in runner.events)
@@ -299,7 +262,7 @@ def test_reconfigure_skips_instances_that_are_going_away(tmp_path):
 
     async def scenario():
         monitor = TrackMonitor(old)
-        runner = FakeRunner(old.instances[0])
+        runner = FakeInstance(old.instances[0])
         await monitor.attach(runner, FakeNetlink({}), own_up=True)
         await monitor.reconfigure(new)  # VI_1 and its script are gone from the config
         scripts = dict(monitor.scripts)
@@ -316,7 +279,7 @@ def test_reconfigure_keeps_the_running_routers_base_priority():
 
     async def scenario():
         monitor = TrackMonitor(old)
-        runner = FakeRunner(old.instances[0])
+        runner = FakeInstance(old.instances[0])
         await monitor.attach(runner, FakeNetlink({"b": True}), own_up=True)
         await monitor.reconfigure(new)  # the daemon restarts VI_1 next; its Router is old
         status = monitor.status_of("VI_1")

@@ -8,14 +8,11 @@ a crashed run left behind, open sockets, and only then start the Routers.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
-
-import msgspec
 
 from vrrpd import __version__, log
 from vrrpd.config import Config, ConfigError, load_config
@@ -42,9 +39,11 @@ from vrrpd.protocol.actions import StateChanged
 from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
 from vrrpd.runtime.preflight import ADDRESS_FAMILY, StartupError, prepare
 from vrrpd.runtime.receive import Listener
+from vrrpd.runtime.reload import reload as reload_config
 from vrrpd.runtime.seams import Instance
 from vrrpd.runtime.sockets import SocketRegistry
 from vrrpd.runtime.split_brain import Payload, SplitBrainWatches
+from vrrpd.runtime.status import SCHEMA_VERSION, daemon_status, summary
 from vrrpd.runtime.sync_groups import SyncGroups
 from vrrpd.runtime.tracking import TrackMonitor
 from vrrpd.runtime.watch import watch_forever
@@ -53,20 +52,6 @@ if TYPE_CHECKING:
     from vrrpd.export.mqtt import MqttPublisher  # imported at run time only when configured
 
 STOP_TIMEOUT = 10.0
-# `schema_version` of the status and explain JSON: bumped when a field changes meaning or goes
-# away (fields are only ever added within one version)
-SCHEMA_VERSION = 1
-
-
-def _tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
-    """True when two instance configs differ only in what a master can apply in place."""
-    in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
-                "garp_master_refresh", "notify", "notify_master", "notify_backup",
-                "notify_fault", "notify_timeout", "notify_stop", "notify_master_rx_lower_pri",
-                "notify_convention",  # hooks are read at each transition
-                "track_interface", "track_script", "track_file")  # vrrpd.runtime.tracking
-    same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
-    return msgspec.structs.replace(new, **same) == old
 
 
 class Daemon:
@@ -306,8 +291,7 @@ class Daemon:
 
     def summary(self) -> str:
         """One line for systemd's STATUS=: every instance and its state."""
-        parts = [f"{r.name}={r.router.state.value}" for r in self.runners.values()]
-        return " ".join(parts) or "no instances"
+        return summary(self.runners.values())
 
     async def _watchdog(self, interval: float) -> None:
         """Pet systemd's watchdog from the loop itself: a stuck loop stops the petting."""
@@ -338,57 +322,13 @@ class Daemon:
                 self._log.warning("link state changed", interface=ev.name, up=ev.up)
             self.tracking.link_event(ev)  # instances' own links and tracked interfaces
 
-    # -- reload ------------------------------------------------------------------------------
+    # -- reload (vrrpd.runtime.reload) ---------------------------------------------------------
     async def reload(self) -> None:
-        async with self._reload_lock:
-            try:
-                new = load_config(self.config_path)
-            except ConfigError as exc:
-                self._log.error("reload rejected; keeping the running configuration",
-                                problems=str(exc).splitlines())
-                return
-            old = dict(self.runners)
-            moved = self.sync_groups.moved(new.sync_groups)  # restarted: no stale group state
-            self.sync_groups.reconfigure(new.sync_groups)
-            await self.tracking.reconfigure(new)
-            for cfg in new.instances:
-                runner = old.pop(cfg.name, None)
-                if runner is not None and runner.cfg == cfg and cfg.name not in moved:
-                    continue
-                try:
-                    if (runner is not None and cfg.name not in moved
-                            and _tunable_only(runner.cfg, cfg)):
-                        await runner.reconfigure(cfg)
-                        continue
-                    if runner is not None:
-                        await self._remove_instance(runner)
-                    await self._add_instance(cfg)
-                except (StartupError, io_errors.VrrpIoError) as exc:
-                    self._log.error("reload: instance not started", instance=cfg.name,
-                                    error=str(exc))
-            for runner in old.values():
-                await self._remove_instance(runner)
-                if self.mqtt is not None:
-                    self.mqtt.remove_discovery(runner.name)  # no longer configured
-            self.config = new
-            self._log.info("reloaded", instances=len(self.runners))
+        await reload_config(self)
 
-    # -- status ---------------------------------------------------------------------------------
+    # -- status (vrrpd.runtime.status) ---------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "version": __version__,
-            "router_id": self.config.global_.router_id,
-            "pid": os.getpid(),
-            "started": self.started,
-            "instances": [self._instance_status(r) for r in self.runners.values()],
-            "sync_groups": self.sync_groups.status(),
-            "scripts": self.tracking.scripts_status(),
-            "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
-                             for lst in self.listeners.values() if lst.dropped},
-            "mqtt": self.mqtt.stats() if self.mqtt is not None else None,
-        }
-
+        return daemon_status(self)
 
     def explain(self, instance: str | None = None) -> dict[str, Any]:
         """`vrrpd explain`: why each instance (or the one named) is in its state."""
@@ -396,14 +336,6 @@ class Daemon:
 
         reply = explain_daemon(self, instance)
         return reply if "error" in reply else {"schema_version": SCHEMA_VERSION, **reply}
-
-    def _instance_status(self, runner: InstanceRunner) -> dict[str, Any]:
-        group = self.sync_groups.group_of(runner.name)
-        split_brain = self.split_brain.status_of(runner)
-        return {**runner.status(split_brain),
-                "sync_group": group.cfg.name if group is not None else None,
-                "tracking": self.tracking.status_of(runner.name)}
-
 
 def run(config_path: str, socket_path: str | None, log_level: str | None = None) -> int:
     """Entry point for `vrrpd run`: 0 clean stop, 2 bad config, 1 runtime failure."""

@@ -25,7 +25,6 @@ from vrrpd.protocol import actions as act
 from vrrpd.protocol.events import AdvertReceived, Event, Shutdown, Startup, Timer, TimerFired
 from vrrpd.protocol.packet import Advert
 from vrrpd.protocol.router import Router, RouterParams
-from vrrpd.protocol.timing import master_down_interval, skew_time
 from vrrpd.runtime.adverts import ADVERT_HOLD_MAX as ADVERT_HOLD_MAX  # re-exported
 from vrrpd.runtime.adverts import Adverts
 from vrrpd.runtime.counters import Counters
@@ -395,47 +394,6 @@ class InstanceRunner:
         params = router_params(cfg, self.primary_ip, self.router.params.startup_delay)
         self.apply(self.router.reconfigure(params, self._loop.time()))
         self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
-
-    # -- status ---------------------------------------------------------------
-    def status(self, split_brain: dict[str, object] | None = None) -> dict[str, object]:
-        """This instance in `vrrpd status` (the CONTRACT's keys); `split_brain` is the
-        split-brain driver's view of it."""
-        r = self.router
-        return {
-            "name": self.name,
-            "state": r.state.value,
-            "priority": r.priority,
-            "base_priority": r.base_priority,
-            "virtual_router_id": self.cfg.virtual_router_id,
-            "interface": self.cfg.interface,
-            "version": self.cfg.version,
-            "advert_int": self.cfg.advert_int,
-            "master_advert_int": r.master_adver_int,
-            "master_ip": str(r.master_ip) if r.master_ip is not None else None,
-            "vips": [str(v.interface) for v in self.cfg.vips],
-            "since": self.since_wall,
-            "old_state": self.old_state,
-            "transitions": r.transitions,
-            "last_reason": r.last_reason,
-            **self._timing_status(),
-            "unicast_peers": [str(p) for p in self.cfg.unicast_peer],
-            "split_brain": split_brain,
-            "counters": self.counters.as_dict(),
-        }
-
-    def _timing_status(self) -> dict[str, object]:
-        """The FRR `show vrrp json`-like fields: preempt mode, timing, primary address."""
-        r = self.router
-        version, interval, priority = self.cfg.version, r.master_adver_int, r.priority
-        return {
-            "family": self.family,
-            "preempt": self.cfg.preempt,
-            "preempt_delay": self.cfg.preempt_delay,
-            "primary_ip": str(self.primary_ip),
-            "master_priority": r.master_priority,
-            "skew_time": round(skew_time(priority, interval, version), 6),
-            "master_down_interval": round(master_down_interval(priority, interval, version), 6),
-        }
 
     async def close(self) -> None:
         self._cancel_timers()

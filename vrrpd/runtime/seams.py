@@ -48,6 +48,10 @@ class Instance(Protocol):
     @property
     def since_wall(self) -> float | None: ...
 
+    @property
+    def old_state(self) -> str | None:
+        """The state before the last transition (None before the first)."""
+
     def feed(self, event: Event) -> None:
         """Hand the Router one event and carry out what it returns."""
 

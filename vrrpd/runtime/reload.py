@@ -1,0 +1,68 @@
+"""SIGHUP: re-read the config and bring the running instances in line with it.
+
+An unchanged instance keeps running untouched; one whose changes a master can apply in
+place (VIPs, GARP tuning, hooks, tracking) is reconfigured without a transition; any other
+change, or a move between sync groups, restarts it. A config that does not load is
+rejected whole and the running one stays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from vrrpd.config import ConfigError, load_config
+from vrrpd.config.model import InstanceConfig
+from vrrpd.io import errors as io_errors
+from vrrpd.runtime.preflight import StartupError
+
+if TYPE_CHECKING:
+    from vrrpd.runtime.daemon import Daemon
+
+
+def tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
+    """True when two instance configs differ only in what a master can apply in place."""
+    in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
+                "garp_master_refresh", "notify", "notify_master", "notify_backup",
+                "notify_fault", "notify_timeout", "notify_stop", "notify_master_rx_lower_pri",
+                "notify_convention",  # hooks are read at each transition
+                "track_interface", "track_script", "track_file")  # vrrpd.runtime.tracking
+    same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
+    return msgspec.structs.replace(new, **same) == old
+
+
+async def reload(daemon: Daemon) -> None:
+    """One reload at a time (the daemon's lock); errors per instance are logged, not raised."""
+    async with daemon._reload_lock:
+        try:
+            new = load_config(daemon.config_path)
+        except ConfigError as exc:
+            daemon._log.error("reload rejected; keeping the running configuration",
+                              problems=str(exc).splitlines())
+            return
+        old = dict(daemon.runners)
+        moved = daemon.sync_groups.moved(new.sync_groups)  # restarted: no stale group state
+        daemon.sync_groups.reconfigure(new.sync_groups)
+        await daemon.tracking.reconfigure(new)
+        for cfg in new.instances:
+            runner = old.pop(cfg.name, None)
+            if runner is not None and runner.cfg == cfg and cfg.name not in moved:
+                continue
+            try:
+                if (runner is not None and cfg.name not in moved
+                        and tunable_only(runner.cfg, cfg)):
+                    await runner.reconfigure(cfg)
+                    continue
+                if runner is not None:
+                    await daemon._remove_instance(runner)
+                await daemon._add_instance(cfg)
+            except (StartupError, io_errors.VrrpIoError) as exc:
+                daemon._log.error("reload: instance not started", instance=cfg.name,
+                                  error=str(exc))
+        for runner in old.values():
+            await daemon._remove_instance(runner)
+            if daemon.mqtt is not None:
+                daemon.mqtt.remove_discovery(runner.name)  # no longer configured
+        daemon.config = new
+        daemon._log.info("reloaded", instances=len(daemon.runners))
