@@ -86,7 +86,8 @@ def cmd_send(args: argparse.Namespace) -> None:
     index = socket.if_nametoindex(args.ifname)
     with VrrpSocket(args.ifname, index, FAMILIES[args.family]) as sock:
         try:
-            sock.send(bytes.fromhex(args.payload), ip_address(args.dst), ip_address(args.src))
+            sock.send(bytes.fromhex(args.payload), ip_address(args.dst), ip_address(args.src),
+                      ttl=args.ttl)
         except VrrpIoError as exc:
             emit({"error": type(exc).__name__, "message": str(exc), "errno": exc.errno})
             return
@@ -158,6 +159,7 @@ def main() -> int:
     p.add_argument("--dst", required=True)
     p.add_argument("--src", required=True)
     p.add_argument("--payload", required=True)
+    p.add_argument("--ttl", type=int, default=255)
     p.add_argument("--timeout", type=float, default=0.3, help="how long to watch for loopback")
     p.set_defaults(run=cmd_send)
 

@@ -27,10 +27,11 @@ def listen(agent, side, family: str, *extra: str):
     return process
 
 
-def send(agent, side, family: str, dst, src, payload: str) -> dict:
+def send(agent, side, family: str, dst, src, payload: str, *extra: str) -> dict:
     return agent.run(
         side.ns,
         "send",
+        *extra,
         "--ifname",
         side.ifname,
         "--family",
@@ -61,6 +62,40 @@ def test_multicast_advert_arrives_with_ttl_255_and_is_not_looped_back(
     assert sent == {"sent": True, "looped": []}, "own multicast must not loop back to us"
     got = receiver.result()["received"]
     assert got == [{"src": str(src), "dst": group, "ttl": 255, "payload": payload}]
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("family", ["4", "6"])
+def test_unicast_ttl_is_set_per_packet(netpair, agent, family):
+    """unicast_ttl: a routed peer's advert leaves with the TTL asked for (64 here)."""
+    a, b = netpair.a, netpair.b
+    src, dst = (a.ipv4.ip, b.ipv4.ip) if family == "4" else (a.ipv6.ip, b.ipv6.ip)
+    payload = ADVERT_V4 if family == "4" else ADVERT_V6
+    receiver = listen(agent, b, family, "--no-join")
+
+    assert send(agent, a, family, dst, src, payload, "--ttl", "64")["sent"] is True
+
+    got = receiver.result()["received"]
+    assert [item["ttl"] for item in got] == [64]
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize(("family", "group"), [("4", "224.0.0.18"), ("6", "ff02::12")])
+def test_multicast_ignores_a_lower_ttl_and_sends_255(netpair, agent, family, group):
+    a, b = netpair.a, netpair.b
+    src = a.ipv4.ip if family == "4" else a.link_local
+    payload = ADVERT_V4 if family == "4" else ADVERT_V6
+    receiver = listen(agent, b, family)
+
+    assert send(agent, a, family, group, src, payload, "--ttl", "64")["sent"] is True
+
+    assert [item["ttl"] for item in receiver.result()["received"]] == [255]
+
+
+@pytest.mark.parametrize("ttl", [0, 256, -1, True])
+def test_send_with_an_impossible_ttl_is_rejected(ttl):
+    with _loopback_socket(socket.AF_INET) as sock, pytest.raises(ValueError, match="ttl"):
+        sock.send(b"\x31", "127.0.0.1", "127.0.0.1", ttl=ttl)
 
 
 @pytest.mark.lab

@@ -39,7 +39,7 @@ class World:
     async def remove_vip(self, index, vip):
         return True
 
-    def send(self, payload, dst, src):
+    def send(self, payload, dst, src, ttl=255):
         pass
 
     def start(self):

@@ -69,7 +69,7 @@ class World:
         return False
 
     # socket and garp
-    def send(self, payload, dst, src):
+    def send(self, payload, dst, src, ttl=255):
         pass
 
     def start(self):

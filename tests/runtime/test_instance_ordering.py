@@ -35,7 +35,7 @@ class World:
         self.calls.append("remove_vip")
         return True
 
-    def send(self, payload, dst, src):
+    def send(self, payload, dst, src, ttl=255):
         self.calls.append(f"advert prio={payload[2]}")
 
     def start(self):

@@ -27,7 +27,7 @@ virtual_ipaddress = ["192.0.2.100/24"]
 class Quiet:
     """Socket, netlink and GARP stand-ins for a backup that never hears a master."""
 
-    def send(self, payload, dst, src):
+    def send(self, payload, dst, src, ttl=255):
         raise AssertionError("a backup sends no advert")
 
     def start(self):

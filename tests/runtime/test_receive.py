@@ -77,3 +77,36 @@ def test_log_limiter_holds_back_repeats_and_counts_them():
         limit(("VI_1", "bad_ttl"), lambda msg, **kw: lines.append(kw))
     limit(("VI_1", "short"), lambda msg, **kw: lines.append(kw))
     assert len(lines) == 2 and lines[0]["suppressed"] == 0
+
+
+UNICAST = 'unicast_src_ip = "192.0.2.11"\nunicast_peer = ["192.0.2.12"]\n'
+
+
+def unicast_advert() -> bytes:
+    return encode(Advert(version=3, vrid=51, priority=100, interval=100,
+                         addresses=(ip_address("192.0.2.100"),)), PEER, US)
+
+
+def test_unicast_min_ttl_admits_routed_peers_and_nothing_below_it():
+    r = FakeInstance(instance_config(UNICAST + "unicast_min_ttl = 253"))
+    lst = listener(r)
+    for ttl in (255, 254, 253, 252, 64):
+        lst.dispatch(Received(PEER, US, ttl, unicast_advert()))
+    assert len(r.heard) == 3
+    assert dict(r.counters.dropped) == {"bad_ttl": 2}
+
+
+def test_multicast_always_needs_ttl_255_even_with_unicast_min_ttl():
+    r = FakeInstance(instance_config(UNICAST + "unicast_min_ttl = 1"))
+    listener(r).dispatch(Received(PEER, GROUP, 254, advert()))
+    assert r.heard == []
+    assert dict(r.counters.dropped) == {"bad_ttl": 1}
+
+
+def test_default_unicast_min_ttl_keeps_rfc_ttl_255():
+    r = FakeInstance(instance_config(UNICAST))
+    lst = listener(r)
+    lst.dispatch(Received(PEER, US, 254, unicast_advert()))
+    lst.dispatch(Received(PEER, US, 255, unicast_advert()))
+    assert len(r.heard) == 1
+    assert dict(r.counters.dropped) == {"bad_ttl": 1}

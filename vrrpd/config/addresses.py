@@ -46,7 +46,9 @@ def parse_vips(
     seen: dict[IPAddress, int] = {}
     for index, item in enumerate(items):
         item_path = f"{path}[{index}]"
-        text, label = (item, None) if isinstance(item, str) else (item.address, item.label)
+        text, label, dev = (
+            (item, None, None) if isinstance(item, str) else (item.address, item.label, item.dev)
+        )
         address_path = item_path if isinstance(item, str) else f"{item_path}.address"
         interface_address = _parse_vip(text, address_path, problems)
         if interface_address is None:
@@ -69,11 +71,15 @@ def parse_vips(
             )
             continue
         seen[interface_address.ip] = index
+        if dev == interface:
+            dev = None  # spelled out, but the default
+        if dev is not None and not _dev_ok(dev, interface_address, f"{item_path}.dev", problems):
+            continue
         if label is not None and not _label_ok(
-            label, interface_address, interface, f"{item_path}.label", problems
+            label, interface_address, dev or interface, f"{item_path}.label", problems
         ):
             continue
-        vips.append(VirtualIp(interface=interface_address, label=label))
+        vips.append(VirtualIp(interface=interface_address, label=label, dev=dev))
     return tuple(vips)
 
 
@@ -163,6 +169,31 @@ def _not_unicast(address_or_interface: IPAddress | IPv4Interface | IPv6Interface
     if isinstance(address, IPv4Address) and address.is_reserved:
         return f"{address} is in the reserved range 240.0.0.0/4"
     return None
+
+
+LOOPBACK = "lo"
+
+
+def _dev_ok(
+    dev: str, interface_address: IPv4Interface | IPv6Interface, path: str,
+    problems: list[ConfigProblem],
+) -> bool:
+    """A VIP lives on the instance's interface, or on `lo` as a host address: a VIP that
+    no LAN holds (it is reached through a route that `announce` publishes)."""
+    if dev != LOOPBACK:
+        problem = (
+            f"{dev!r}: a VIP sits on the instance's interface (leave dev out) or on 'lo'"
+            " (with announce)"
+        )
+    elif interface_address.network.prefixlen != interface_address.max_prefixlen:
+        problem = (
+            f"a VIP on lo must be a host address (/{interface_address.max_prefixlen}): "
+            f"{interface_address} would make all of {interface_address.network} local"
+        )
+    else:
+        return True
+    problems.append(ConfigProblem(path, problem))
+    return False
 
 
 def _label_ok(

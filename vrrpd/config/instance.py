@@ -20,6 +20,7 @@ from vrrpd.config.addresses import (
 from vrrpd.config.errors import ConfigProblem
 from vrrpd.config.hooks import instance_hooks
 from vrrpd.config.model import InstanceConfig
+from vrrpd.config.routed import instance_routed
 from vrrpd.config.routes import instance_routing
 from vrrpd.config.schema import RawAuthentication, RawInstance
 from vrrpd.protocol.packet import (
@@ -94,6 +95,7 @@ def build_instance(
     source, peers = _unicast(raw, family, path, problems, report)
     auth_type, password = _authentication(raw.authentication, raw.version, report)
     routing = instance_routing(raw, vips, family, path, problems)
+    routed = instance_routed(raw, vips, path, problems)
     hooks = instance_hooks(raw, path, problems)
 
     if len(problems) > already:
@@ -119,6 +121,7 @@ def build_instance(
         checksum_pseudo_header=raw.checksum_pseudo_header,
         split_brain_after=raw.split_brain_after,
         **routing,
+        **routed,
         **hooks,
     )
 

@@ -74,10 +74,16 @@ class VirtualIp(_Frozen):
 
     interface: IPInterface
     label: str | None
+    dev: str | None = None  # None: the instance's interface; "lo": a VIP on no LAN (announce)
 
     @property
     def address(self) -> IPAddress:
         return self.interface.ip
+
+    @property
+    def on_lan(self) -> bool:
+        """Whether clients find it with ARP/ND on the instance's link (so GARP/NA is sent)."""
+        return self.dev is None
 
 
 class Nexthop(_Frozen):
@@ -113,6 +119,13 @@ class VirtualRule(_Frozen):
     dst: IPNetwork | None  # `to`; None = any (at least one of src/dst is set)
     table: int
     priority: int | None  # None: the kernel picks one
+
+
+class Announce(_Frozen):
+    """`announce`: while master each VIP is a host route (/32, /128) in `table`, with
+    protocol 18, for FRR or BIRD to announce; removed on leaving master."""
+
+    table: int  # 1..2**32-2, never main, local or default
 
 
 class TrackRef(_Frozen):
@@ -177,6 +190,9 @@ class InstanceConfig(_Frozen):
     garp_interval: float  # seconds between the frames of a burst
     garp_master_refresh: float  # re-announce every so often while master; 0 = never
     checksum_pseudo_header: bool  # v3 over IPv4: send the RFC 5798 checksum (else RFC 9568)
+    unicast_ttl: int = 255  # TTL / hop limit of unicast adverts; multicast always sends 255
+    unicast_min_ttl: int = 255  # lowest TTL accepted from a unicast peer (255: on-link only)
+    announce: Announce | None = None
     virtual_routes: tuple[VirtualRoute, ...] = ()
     virtual_rules: tuple[VirtualRule, ...] = ()
     fallback_routes: bool = False  # also keep the src routes with the primary source

@@ -31,7 +31,7 @@ SCOPES = {"global": 0, "universe": 0, "site": 200, "link": 253, "host": 254}
 Report = Callable[[str, str], None]  # report(path, message)
 
 
-class _Tables:
+class Tables:
     """Resolves table names, reading the rt_tables files once per config load."""
 
     def __init__(self) -> None:
@@ -69,7 +69,7 @@ def parse_routes(
     def report(where: str, message: str) -> None:
         problems.append(ConfigProblem(where, message))
 
-    tables = _Tables()
+    tables = Tables()
     routes: list[VirtualRoute] = []
     seen: dict[tuple, int] = {}
     for index, raw in enumerate(raws):
@@ -101,7 +101,7 @@ def _route(
     vips: tuple[IPAddress, ...] | None,
     family: int | None,
     item: str,
-    tables: _Tables,
+    tables: Tables,
     report: Report,
 ) -> VirtualRoute | None:
     failed = [False]
@@ -205,7 +205,7 @@ def parse_rules(
     def report(where: str, message: str) -> None:
         problems.append(ConfigProblem(where, message))
 
-    tables = _Tables()
+    tables = Tables()
     rules: list[VirtualRule] = []
     seen: dict[VirtualRule, int] = {}
     for index, raw in enumerate(raws):
@@ -221,7 +221,7 @@ def parse_rules(
     return tuple(rules)
 
 
-def _rule(raw: RawRule, item: str, tables: _Tables, report: Report) -> VirtualRule | None:
+def _rule(raw: RawRule, item: str, tables: Tables, report: Report) -> VirtualRule | None:
     failed = [False]
 
     def fail(where: str, message: str) -> None:

@@ -113,6 +113,9 @@ class RawVip(_Table):
     label: str | None = None
     """IPv4 address label, `IFNAME:something` (at most 15 bytes, no '/' or spaces), as
     `ip addr add ... label` sets it; IPv6 addresses have none."""
+    dev: str | None = None
+    """Where the address lives: the instance's interface (absent) or `lo`, a VIP on no LAN
+    (a host address, with `announce`; no gratuitous ARP / NA for it)."""
 
 
 class RawNexthop(_Table):
@@ -164,6 +167,14 @@ class RawRule(_Table):
     """Rule priority 1..2^32-1; absent = the kernel picks one."""
 
 
+class RawAnnounce(_Table):
+    """`announce = { table = 100 }`: while master, each VIP as a host route in that table,
+    for a routing daemon (FRR, BIRD) to pick up and announce."""
+
+    table: int | str
+    """Table number 1..2^32-2 or a name from rt_tables; never main, local or default."""
+
+
 class RawAuthentication(_Table):
     """VRRPv2 authentication (RFC 3768), `{ type = "PASS", password = "secret12" }`."""
 
@@ -210,6 +221,14 @@ class RawInstance(_Table):
     only peers' adverts are accepted."""
     unicast_peer: tuple[str, ...] = ()
     """Addresses of the peers to send unicast adverts to (needs `unicast_src_ip`)."""
+    unicast_ttl: int | None = None
+    """TTL / hop limit of unicast adverts, 1..255; absent = 255 (multicast always 255)."""
+    unicast_min_ttl: int | None = None
+    """Lowest TTL / hop limit accepted on a unicast advert, 1..255; absent = 255 (only
+    on-link peers). A peer N routers away arrives with 255 - N."""
+    announce: RawAnnounce | None = None
+    """While master, each VIP as a host route in a table of its own for FRR or BIRD to
+    announce: `{ table = N }` (see announce)."""
     authentication: RawAuthentication | None = None
     """VRRPv2 only: `{ type = "PASS", password = "..." }` (at most 8 bytes) or
     `{ type = "NONE" }`; absent = none."""

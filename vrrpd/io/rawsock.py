@@ -4,7 +4,8 @@ One socket per (interface, address family). The kernel builds the IP header; we 
 source address per packet with IP_PKTINFO / IPV6_PKTINFO instead of bind(), because a raw
 socket bound to an address only receives packets sent to that address (adverts go to the
 multicast group). TTL / hop limit 255 is set for both multicast and unicast so receivers can
-apply the RFC 5798 §5.1.1.3 check; we report the received TTL and leave dropping to the driver.
+apply the RFC 5798 §5.1.1.3 check (a unicast advert to a routed peer may carry less, per
+packet: `unicast_ttl`); we report the received TTL and leave dropping to the driver.
 IPV6_CHECKSUM is deliberately not set: the codec computes and checks the VRRP checksum
 (it knows src/dst), so a bad checksum is counted instead of silently dropped by the kernel.
 """
@@ -133,22 +134,36 @@ class VrrpSocket:
     def fileno(self) -> int:
         return self._sock.fileno()
 
-    def send(self, payload: bytes, dst: IPAddress, src: IPAddress) -> None:
-        """Send one VRRP message to `dst` (group or unicast peer) from local address `src`."""
+    def send(
+        self, payload: bytes, dst: IPAddress, src: IPAddress, *, ttl: int = VRRP_TTL
+    ) -> None:
+        """Send one VRRP message to `dst` (group or unicast peer) from local address `src`.
+
+        `ttl` (1..255) is set per packet (IP_TTL / IPV6_HOPLIMIT ancillary data) because
+        instances with different `unicast_ttl` share this socket; multicast always uses 255.
+        """
         dst, src = ip_address(dst), ip_address(src)
         want = 4 if self.family == socket.AF_INET else 6
         if dst.version != want or src.version != want:
             raise ValueError(f"addresses {src} -> {dst} do not match this IPv{want} socket")
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= VRRP_TTL:
+            raise ValueError(f"ttl must be 1..255, not {ttl!r}")
+        if dst.is_multicast:
+            ttl = VRRP_TTL
         if want == 4:
             pktinfo = struct.pack("=i4s4s", self.ifindex, src.packed, b"\0" * 4)
-            cmsg = (socket.IPPROTO_IP, IP_PKTINFO, pktinfo)
+            cmsgs = [(socket.IPPROTO_IP, IP_PKTINFO, pktinfo)]
             address: tuple = (str(dst), 0)
+            if ttl != VRRP_TTL:
+                cmsgs.append((socket.IPPROTO_IP, socket.IP_TTL, struct.pack("=i", ttl)))
         else:
             pktinfo = src.packed + struct.pack("=i", self.ifindex)
-            cmsg = (socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, pktinfo)
+            cmsgs = [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, pktinfo)]
             address = (str(dst), 0, 0, self.ifindex)
+            if ttl != VRRP_TTL:
+                cmsgs.append((socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, struct.pack("=i", ttl)))
         try:
-            self._sock.sendmsg([payload], [cmsg], 0, address)
+            self._sock.sendmsg([payload], cmsgs, 0, address)
         except OSError as exc:
             raise SendFailed(
                 f"sending VRRP {src} -> {dst} on {self.ifname}", exc.errno, exc.strerror

@@ -58,7 +58,7 @@ class Adverts:
     def send(self, priority: int) -> None:
         for payload, dst in self._encoded(priority):
             try:
-                self.sock.send(payload, dst, self._primary_ip)
+                self.sock.send(payload, dst, self._primary_ip, ttl=self.cfg.unicast_ttl)
                 self._counters.adverts_sent += 1
             except OSError as exc:
                 self._counters.send_errors += 1

@@ -38,6 +38,7 @@ from vrrpd.privileges import missing_capabilities
 from vrrpd.protocol.actions import StateChanged
 from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
 from vrrpd.runtime.preflight import ADDRESS_FAMILY, StartupError, prepare
+from vrrpd.runtime.preflight import vip_links as preflight_vip_links
 from vrrpd.runtime.receive import Listener
 from vrrpd.runtime.reload import reload as reload_config
 from vrrpd.runtime.seams import Instance
@@ -170,7 +171,8 @@ class Daemon:
         assert nl is not None, "instances are added inside run()'s Netlink session"
         link = await nl.link(cfg.interface)
         self.link_up.setdefault(link.index, link.up)
-        primary = await prepare(nl, cfg, link, self._log)
+        vip_links = await preflight_vip_links(nl, cfg)
+        primary = await prepare(nl, cfg, link, self._log, vip_links)
         listener = self._listener(cfg, link)
         if cfg.virtual_router_id in listener.by_vrid:
             raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
@@ -181,7 +183,9 @@ class Daemon:
         ll = None  # unsolicited NA from the VIP itself, as keepalived sends it
 
         def garp_factory(c: InstanceConfig) -> GarpSchedule:
-            return GarpSchedule(sender, build_frames(link.mac, [v.interface for v in c.vips], ll),
+            # a VIP on lo is on no LAN: nobody there to tell (announce's route leads to it)
+            frames = build_frames(link.mac, [v.interface for v in c.vips if v.on_lan], ll)
+            return GarpSchedule(sender, frames,
                                 repeat=c.garp_master_repeat, interval=c.garp_interval,
                                 second_delay=c.garp_master_delay, refresh=c.garp_master_refresh,
                                 on_sent=lambda n: self._count_garp(c.name, n))
@@ -193,7 +197,8 @@ class Daemon:
                                 on_transition=self._on_transition,
                                 routes=await self._route_table(cfg),
                                 global_config=lambda: self.config.global_,
-                                startup_delay=self._startup_delay_left())
+                                startup_delay=self._startup_delay_left(),
+                                vip_links=vip_links)
         listener.by_vrid[cfg.virtual_router_id] = runner
         listener.own.add(primary)
         self.runners[cfg.name] = runner
@@ -239,7 +244,7 @@ class Daemon:
 
     async def _route_table(self, cfg: InstanceConfig) -> RouteTable | None:
         """The routes adapter, opened (and watched) once an instance has routes or rules."""
-        if not (cfg.virtual_routes or cfg.virtual_rules):
+        if not (cfg.virtual_routes or cfg.virtual_rules or cfg.announce):
             return None
         if self.route_table is None:
             self.route_table = await RouteTable().__aenter__()
@@ -308,7 +313,7 @@ class Daemon:
     def _netlink_event(self, ev: NetlinkEvent) -> None:
         if isinstance(ev, AddressRemoved):
             for r in self.runners.values():
-                if r.link.index == ev.ifindex:
+                if ev.ifindex in r.vip_indexes:
                     r.vip_removed(ev.address)
         elif isinstance(ev, LinkRemoved):
             self.link_up[ev.ifindex] = False

@@ -1,4 +1,5 @@
-"""Egress follows the VIP: an instance's virtual routes, policy rules and fallback routes.
+"""Egress follows the VIP: an instance's virtual routes, policy rules, fallback routes, and
+the host routes `announce` publishes for a routing daemon.
 
 The InstanceRunner calls these from its ordered VIP worker, so routes are installed only
 after the VIPs they name as `src` exist, and removed before the VIPs go. While master
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
-from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_network
 from typing import Protocol
 
 from vrrpd.config.model import InstanceConfig, VirtualRoute, VirtualRule
@@ -81,6 +82,21 @@ def fallback_routes(cfg: InstanceConfig, primary_ip: IPAddress | None) -> tuple[
     )
 
 
+def announce_routes(cfg: InstanceConfig) -> tuple[Route, ...]:
+    """`announce`: each VIP as a host route (/32, /128) through the interface it sits on, in
+    the announce table, for FRR (`ip import-table`) or BIRD (`learn`) to pick up."""
+    if cfg.announce is None:
+        return ()
+    return tuple(
+        Route(
+            dst=ip_network(vip.address),
+            table=cfg.announce.table,
+            dev=vip.dev or cfg.interface,
+        )
+        for vip in cfg.vips
+    )
+
+
 class Egress:
     """The routes and rules of one instance and the operations its worker runs on them."""
 
@@ -94,6 +110,7 @@ class Egress:
         counters: Counters,
         log: Logger,
     ) -> None:
+        self.announced = announce_routes(cfg)
         self.routes = tuple(io_route(route) for route in cfg.virtual_routes)
         self.rules = tuple(io_rule(rule) for rule in cfg.virtual_rules)
         self.fallbacks = fallback_routes(cfg, primary_ip)
@@ -106,27 +123,32 @@ class Egress:
 
     @property
     def configured(self) -> bool:
-        return bool(self.routes or self.rules or self.fallbacks)
+        return bool(self.announced or self.routes or self.rules or self.fallbacks)
 
     def concerns(self, event: RouteEvent) -> bool:
         """Whether a route event may have undone something of ours."""
         if not self.configured:
             return False
         if isinstance(event, RouteRemoved):
-            return any(route.key == event.key for route in (*self.routes, *self.fallbacks))
+            mine = (*self.announced, *self.routes, *self.fallbacks)
+            return any(route.key == event.key for route in mine)
         if isinstance(event, RuleRemoved):
             return any(_rule_matches(rule, event) for rule in self.rules)
         return isinstance(event, AddressAppeared | LinkUp)
 
     # -- worker operations ---------------------------------------------------------------
     async def install(self) -> None:
-        """On becoming master, after the VIPs: routes first, then the rules that use them."""
-        for item in (*self.routes, *self.rules):
+        """On becoming master, after the VIPs: routes first, then the rules that use them,
+        and last the announced host routes (traffic is drawn in once we can send too)."""
+        for item in (*self.routes, *self.rules, *self.announced):
             await self._ensure(item, repairing=False)
 
     async def remove(self) -> int:
-        """On leaving master, before the VIPs go: rules first, then routes."""
+        """On leaving master, before the VIPs go: first the announced host routes (the
+        routing daemon withdraws while we still answer), then rules, then routes."""
         removed = 0
+        for route in self.announced:
+            removed += await self._delete(route)
         for rule in self.rules:
             removed += await self._delete(rule)
         for route in self.routes:
@@ -154,7 +176,7 @@ class Egress:
         present = {getattr(a, "ip", a) for a in await self._addresses()}
         wanted: list[Route | Rule] = list(self.fallbacks)
         if master and self._vips <= present:
-            wanted += [*self.routes, *self.rules]
+            wanted += [*self.routes, *self.rules, *self.announced]
         restored = 0
         for item in wanted:
             if isinstance(item, Route) and item.src is not None and item.src not in present:

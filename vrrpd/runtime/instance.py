@@ -82,9 +82,11 @@ class InstanceRunner:
                  on_transition: TransitionObserver | None = None,
                  routes: RouteStore | None = None,
                  global_config: Callable[[], GlobalConfig] | None = None,
-                 startup_delay: float = 0.0) -> None:
+                 startup_delay: float = 0.0, vip_links: dict[str, int] | None = None) -> None:
         self.cfg = cfg
         self.link = link
+        # interfaces other than `link` that hold VIPs (`lo` with announce), by name
+        self.vip_links = dict(vip_links or {})
         self.primary_ip = primary_ip
         self.netlink = netlink
         self._garp_factory = garp_factory
@@ -127,6 +129,11 @@ class InstanceRunner:
     def accepts_source(self, src: IPAddress) -> bool:
         """Unicast instances listen only to their listed peers."""
         return not self.cfg.unicast_peer or src in self.cfg.unicast_peer
+
+    @property
+    def unicast_min_ttl(self) -> int:
+        """The lowest TTL a unicast advert may arrive with (255 without unicast peers)."""
+        return self.cfg.unicast_min_ttl if self.cfg.unicast_peer else 255
 
     # -- events in ----------------------------------------------------------
     def start(self) -> None:
@@ -302,14 +309,23 @@ class InstanceRunner:
         finally:
             self._handover = None
 
+    def vip_index(self, vip: Any) -> int:
+        """The interface index a VIP lives on: the instance's link, or `lo`."""
+        return self.link.index if vip.dev is None else self.vip_links[vip.dev]
+
+    @property
+    def vip_indexes(self) -> set[int]:
+        return {self.link.index, *self.vip_links.values()}
+
     async def _add_vips(self) -> None:
         for vip in self.cfg.vips:
             await asyncio.wait_for(
-                self.netlink.add_vip(self.link.index, vip.interface, vip.label), NETLINK_TIMEOUT)
+                self.netlink.add_vip(self.vip_index(vip), vip.interface, vip.label),
+                NETLINK_TIMEOUT)
 
     async def _remove_vips(self) -> None:
         for vip in self.cfg.vips:
-            await asyncio.wait_for(self.netlink.remove_vip(self.link.index, vip.interface),
+            await asyncio.wait_for(self.netlink.remove_vip(self.vip_index(vip), vip.interface),
                                    NETLINK_TIMEOUT)
 
     def _garp(self, reason: str) -> None:
@@ -323,7 +339,8 @@ class InstanceRunner:
     async def _readd(self, vip: VirtualIp) -> None:
         if self.router.state is act.State.MASTER:
             added = await asyncio.wait_for(
-                self.netlink.add_vip(self.link.index, vip.interface, vip.label), NETLINK_TIMEOUT)
+                self.netlink.add_vip(self.vip_index(vip), vip.interface, vip.label),
+                NETLINK_TIMEOUT)
             if added:
                 self.counters.vip_readded += 1
                 self._log.warning("vip removed from outside while master; re-added",
@@ -336,8 +353,11 @@ class InstanceRunner:
             return None
         family = socket.AF_INET if cfg.family == 4 else socket.AF_INET6
 
-        async def addresses() -> list[IPInterface]:
-            return await self.netlink.addresses(self.link.index, family)
+        async def addresses() -> list[IPInterface]:  # on the link and on lo (VIPs there)
+            found: list[IPInterface] = []
+            for index in sorted(self.vip_indexes):
+                found += await self.netlink.addresses(index, family)
+            return found
 
         egress = Egress(cfg, primary_ip=self.primary_ip, table=routes, addresses=addresses,
                         counters=self.counters, log=self._log)
@@ -381,19 +401,19 @@ class InstanceRunner:
         A master first drops the VIPs no longer configured; the Router then asks for
         AddVips (idempotent: adds only the missing ones) and a fresh GARP schedule.
         """
-        old_vips = {v.interface for v in self.cfg.vips}
-        new_vips = {v.interface for v in cfg.vips}
+        old_vips = {(v.interface, v.dev) for v in self.cfg.vips}
+        new_vips = {(v.interface, v.dev) for v in cfg.vips}
         self.cfg = cfg
         self.adverts.reconfigure(cfg)
         self.garp.stop()
         self.garp = self._garp_factory(cfg)
         if self.router.state is act.State.MASTER:
-            for vip in old_vips - new_vips:
-                await asyncio.wait_for(self.netlink.remove_vip(self.link.index, vip),
-                                       NETLINK_TIMEOUT)
+            for vip, dev in old_vips - new_vips:
+                index = self.link.index if dev is None else self.vip_links[dev]
+                await asyncio.wait_for(self.netlink.remove_vip(index, vip), NETLINK_TIMEOUT)
         params = router_params(cfg, self.primary_ip, self.router.params.startup_delay)
         self.apply(self.router.reconfigure(params, self._loop.time()))
-        self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
+        self._log.info("reconfigured in place", vips=[str(v) for v, _dev in new_vips])
 
     async def close(self) -> None:
         self._cancel_timers()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 
-from vrrpd.config.model import InstanceConfig
+from vrrpd.config.model import InstanceConfig, VirtualIp
 from vrrpd.io.netlink import LinkInfo, Netlink
 from vrrpd.log import Logger
 from vrrpd.runtime.seams import IPAddress
@@ -18,8 +18,20 @@ class StartupError(Exception):
     """A problem the user can fix; shown as one line, exit 1."""
 
 
-async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger) -> IPAddress:
-    """Check the interface for `cfg` and clean stale VIPs; returns the advert source address."""
+async def vip_links(nl: Netlink, cfg: InstanceConfig) -> dict[str, int]:
+    """The interfaces other than the instance's that hold its VIPs (`lo`), by name."""
+    return {dev: (await nl.link(dev)).index for dev in sorted({v.dev for v in cfg.vips if v.dev})}
+
+
+async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger,
+                  links: dict[str, int] | None = None) -> IPAddress:
+    """Check the interface for `cfg` and clean stale VIPs; returns the advert source address.
+    `links`: where VIPs with a `dev` live (vip_links)."""
+    links = links or {}
+
+    def index_of(vip: VirtualIp) -> int:
+        return link.index if vip.dev is None else links[vip.dev]
+
     if cfg.unicast_src_ip is not None:
         primary: IPAddress = cfg.unicast_src_ip
     else:
@@ -30,12 +42,12 @@ async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger)
                                f"{kind} address to send adverts from")  # fmt: skip
         primary = found
     for vip in cfg.vips:
-        others = [i for i in await nl.owners(vip.interface.ip) if i != link.index]
+        others = [i for i in await nl.owners(vip.interface.ip) if i != index_of(vip)]
         if others:
             raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
                                f"configured on another interface (ifindex {others[0]})")
     for vip in cfg.vips:  # left behind by a crashed run: we start as BACKUP without them
-        if await nl.remove_vip(link.index, vip.interface):
+        if await nl.remove_vip(index_of(vip), vip.interface):
             log.warning("removed stale VIP left by an earlier run",
                         instance=cfg.name, vip=str(vip.interface))  # fmt: skip
     return primary

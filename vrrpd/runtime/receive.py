@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from vrrpd import log
+from vrrpd.config.model import InstanceConfig
 from vrrpd.io.rawsock import Received
 from vrrpd.protocol.packet import Advert, PacketError, check_auth, decode
 from vrrpd.protocol.vocabulary import DropReason
 from vrrpd.runtime.peers import PeerTable
 from vrrpd.runtime.seams import Instance, IPAddress
 
+VRRP_TTL = 255
 LOG_EVERY = 10.0
 
 
@@ -33,6 +35,15 @@ class Receiver(Instance, Protocol):
 
 
 AdvertObserver = Callable[[Instance, IPAddress, Advert], None]
+
+
+def min_ttl(cfg: InstanceConfig, dst: IPAddress) -> int:
+    """The lowest TTL / hop limit an advert to `dst` may arrive with: 255, sent on this link
+    (RFC 5798 §5.1.1.3), unless it came unicast to an instance with routed unicast peers
+    (`unicast_min_ttl`). Multicast always needs 255."""
+    if cfg.unicast_peer and not dst.is_multicast:
+        return cfg.unicast_min_ttl
+    return VRRP_TTL
 
 
 class LogLimiter:
@@ -75,7 +86,7 @@ class Listener:
             self.dropped[DropReason.UNKNOWN_VRID.value] += 1
             return
         reason: DropReason | None = None
-        if pkt.ttl != 255:
+        if pkt.ttl < min_ttl(runner.cfg, pkt.dst):
             reason = DropReason.BAD_TTL
         elif not runner.accepts_source(pkt.src):
             reason = DropReason.UNKNOWN_PEER

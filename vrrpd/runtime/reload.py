@@ -28,6 +28,8 @@ def tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
                 "notify_fault", "notify_timeout", "notify_stop", "notify_master_rx_lower_pri",
                 "notify_convention",  # hooks are read at each transition
                 "track_interface", "track_script", "track_file")  # vrrpd.runtime.tracking
+    if old.announce is not None or new.announce is not None:
+        in_place = tuple(k for k in in_place if k != "vips")  # announced routes follow the VIPs
     same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
     return msgspec.structs.replace(new, **same) == old
 

@@ -67,7 +67,8 @@ e.g. the sync groups, never re-enters another instance in the middle of a batch)
 class AdvertSocket(Protocol):
     """The raw VRRP socket an instance sends on (vrrpd.io.rawsock.VrrpSocket)."""
 
-    def send(self, payload: bytes, dst: IPAddress, src: IPAddress) -> None: ...
+    def send(self, payload: bytes, dst: IPAddress, src: IPAddress, *, ttl: int = 255) -> None:
+        ...
 
 
 class VipNetlink(Protocol):

@@ -69,6 +69,7 @@ def instance_status(runner: Instance,
         "last_reason": r.last_reason,
         **_timing_status(runner),
         "unicast_peers": [str(p) for p in runner.cfg.unicast_peer],
+        "announce_table": runner.cfg.announce.table if runner.cfg.announce else None,
         "split_brain": split_brain,
         "counters": runner.counters.as_dict(),
     }
