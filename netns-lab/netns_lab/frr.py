@@ -66,6 +66,8 @@ class Frr:
         each is up once its vty socket exists. On any failure the lab's teardown stops
         what started."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        parent = self.dir.parent  # the lab's private dir (0700): FRR's user must pass through
+        parent.chmod(parent.stat().st_mode | 0o711)
         entry = pwd.getpwnam(FRR_USER)
         os.chown(self.dir, entry.pw_uid, entry.pw_gid)
         for daemon in ("zebra", *(d for d in self.configs if d != "zebra")):
@@ -123,3 +125,46 @@ class Frr:
         return "\n".join(
             f"--- {daemon}\n{proc.log_tail(lines)}" for daemon, proc in self.processes.items()
         )
+
+
+# -- FRR's vrrpd (interop) --------------------------------------------------------------
+
+
+def vrrp_macvlans(netns: Netns, vrid: int, *, parent: str = "eth0", ipv4: str | None = None,
+                  ipv6: str | None = None) -> list[str]:
+    """FRR's vrrpd needs, per VRID and family, a macvlan (mode bridge) on the interface with
+    the virtual MAC (00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6) and the
+    VIP on it; it switches the macvlan with protodown. Returns the names made."""
+    if not 1 <= vrid <= 255:
+        raise ValueError(f"vrid {vrid} outside 1..255")
+    made, lines = [], []
+    for family, vip, kind in ((4, ipv4, 1), (6, ipv6, 2)):
+        if vip is None:
+            continue
+        name = f"vrrp{family}-{vrid}"
+        lines += [
+            f"link add {name} link {parent} type macvlan mode bridge",
+            f"link set dev {name} addrgenmode random",  # a link-local of its own (IPv6)
+            f"link set dev {name} address 00:00:5e:00:{kind:02x}:{vrid:02x}",
+            f"addr add {vip} dev {name}" + (" nodad" if family == 6 else ""),
+            f"link set dev {name} up",
+        ]
+        made.append(name)
+    netns.ip_batch(lines)
+    return made
+
+
+def frr_vrrp_conf(vrid: int, *, priority: int = 100, version: int = 3,
+                  advert_ms: int = 100, ipv4: str | None = None, ipv6: str | None = None,
+                  interface: str = "eth0", preempt: bool = True) -> str:
+    """vrrpd.conf for one FRR virtual router (its advertisement-interval is milliseconds)."""
+    lines = [f"interface {interface}", f" vrrp {vrid} version {version}",
+             f" vrrp {vrid} priority {priority}",
+             f" vrrp {vrid} advertisement-interval {advert_ms}"]
+    if not preempt:
+        lines.append(f" no vrrp {vrid} preempt")
+    if ipv4:
+        lines.append(f" vrrp {vrid} ip {ipv4}")
+    if ipv6:
+        lines.append(f" vrrp {vrid} ipv6 {ipv6}")
+    return "\n".join(lines) + "\n"
