@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import bench_fault
+from .bench_routed import render_routed, run_routed_bench
 from .bench_report import (
     IMPLEMENTATIONS,
     PRIORITY,
@@ -394,6 +395,10 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     )
     bench.add_argument("--json", type=Path, help="also write the raw numbers here")
     bench.add_argument("--prefix", help="namespace prefix (default: a fresh unique one)")
+    which = bench.add_mutually_exclusive_group()
+    which.add_argument("--routed-only", action="store_true",
+                       help="only the routed rows (VIP announced by BGP through FRR)")
+    which.add_argument("--no-routed", action="store_true", help="leave the routed rows out")
     bench.set_defaults(func=cmd_bench)
 
 
@@ -405,14 +410,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt  # unwinds through every Lab, which tears itself down
 
     previous = signal.signal(signal.SIGTERM, interrupted)
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    base = validate_prefix(args.prefix or new_prefix())
+    results = routed = None
     try:
-        results = run_bench(
-            settings, rounds, prefix=args.prefix, say=lambda line: print(line, flush=True)
-        )
+        if not args.routed_only:
+            results = run_bench(settings, rounds, prefix=base, say=say)
+        if not args.no_routed:
+            routed = run_routed_bench(rounds, f"{base}rt", say=say)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    print()
-    print(render(results))
+    if results is not None:
+        print()
+        print(render(results))
+    if routed is not None:
+        print()
+        print(render_routed(routed))
     if args.json:
-        args.json.write_text(json.dumps(results.as_json(), indent=2, allow_nan=True) + "\n")
-    return 1 if results.failures() else 0
+        raw = results.as_json() if results is not None else {}
+        if routed is not None:
+            raw["routed"] = routed.as_json()
+        args.json.write_text(json.dumps(raw, indent=2, allow_nan=True) + "\n")
+    failed = results is not None and bool(results.failures())
+    return 1 if failed or (routed is not None and routed.failures) else 0

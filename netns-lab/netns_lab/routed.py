@@ -31,6 +31,8 @@ ANNOUNCE_TABLE = 100
 UPSTREAM_AS = 65000
 CLIENT_ADDR = "203.0.113.10"
 CLIENT_GW = "203.0.113.1"
+# zebra batches route work for 10 ms by default; a VIP move is one route, so take it at once
+ZEBRA_TUNING = "zebra work-queue 0\n"
 BGP_TIMERS = (1, 3)  # keepalive, hold (seconds): a lab value; the bench reports their effect
 
 
@@ -70,14 +72,14 @@ def upstream_frr_conf() -> dict[str, str]:
              " bgp router-id 198.51.100.1", " no bgp ebgp-requires-policy"]
     for plan in ROUTERS:
         lines += _neighbor(plan.address, plan.asn)
-    return {"zebra": "hostname upstream\n", "bgpd": "\n".join(lines) + "\n"}
+    return {"zebra": f"hostname upstream\n{ZEBRA_TUNING}", "bgpd": "\n".join(lines) + "\n"}
 
 
 def router_frr_conf(plan: RouterPlan, table: int = ANNOUNCE_TABLE) -> dict[str, str]:
     """The FRR side of `announce` (README "Beyond one LAN"): the announce table, plus the
     VIPs on lo as connected routes, which zebra prefers over an imported route of the
     same prefix (so `redistribute table` alone would never carry a VIP that sits on lo)."""
-    zebra = f"hostname {plan.name}\nip import-table {table}\n"
+    zebra = f"hostname {plan.name}\n{ZEBRA_TUNING}ip import-table {table}\n"
     return {"zebra": zebra, "bgpd": "\n".join([
         "ip prefix-list VRRPD-VIPS seq 5 permit 192.0.2.0/24 ge 32",
         "route-map VRRPD-VIPS permit 10",
