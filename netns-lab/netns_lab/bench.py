@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import bench_fault
-from .bench_routed import render_routed, run_routed_bench
 from .bench_report import (
     IMPLEMENTATIONS,
     PRIORITY,
@@ -33,6 +32,7 @@ from .bench_report import (
     Setting,
     render,
 )
+from .bench_routed import render_routed, run_routed_bench
 from .daemons import vrrpd_env
 from .errors import LabError
 from .keepalived import KEEPALIVED, keepalived_conf
