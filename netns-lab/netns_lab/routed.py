@@ -116,6 +116,9 @@ def routed_vrrpd_conf(plan: RouterPlan, *, priority: int, advert_int: float = 0.
         f"unicast_min_ttl = {min_ttl}",
         f"announce = {{ table = {ANNOUNCE_TABLE} }}",
         f'virtual_ipaddress = [{{ address = "{VIP}/32", dev = "lo" }}]',
+        # egress from the VIP towards the client, as routed-a.toml shows
+        f'virtual_routes = [{{ dst = "203.0.113.0/24", via = "{plan.gateway}", dev = "eth0",'
+        f' src = "{VIP}" }}]',
     ]) + "\n"
 
 
