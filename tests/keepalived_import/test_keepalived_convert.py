@@ -113,6 +113,7 @@ def test_unicast_v2_firewall_node(fixture_copy):
     ]
     assert fw.garp_master_refresh == 60.0
     assert fw.notify_stop[0].endswith("/fw-stop")
+    assert fw.unicast_min_ttl == 254  # the peer's min_ttl
     assert notes_of(conversion) == [
         "4: notification_email: not converted (vrrpd sends no mail; use a notify hook or MQTT)",
         "7: smtp_server: not converted (vrrpd sends no mail; use a notify hook or MQTT)",
@@ -123,8 +124,7 @@ def test_unicast_v2_firewall_node(fixture_copy):
         "announced with the interface's MAC)",
         "18: smtp_alert: not converted (vrrpd sends no mail; use a notify hook or MQTT)",
         "19: authentication: converted, but keepalived uses only the first 8 bytes of auth_pass",
-        "26: unicast_peer: not converted (min_ttl 254 of peer 203.0.113.3: vrrpd checks TTL 255 "
-        "for every peer)",
+        "26: unicast_peer: converted, but vrrpd has one unicast_min_ttl for all peers: 254",
         "31: virtual_ipaddress: not converted (2001:db8::10/64 is IPv6, the instance's first VIP "
         "is IPv4: one family per vrrpd instance)",
         "34: garp_master_refresh_repeat: not converted (vrrpd refreshes with one frame per VIP)",
@@ -421,3 +421,19 @@ def test_a_realistic_migration_reports_every_loss_and_keeps_hooks_and_fifo(fixtu
         (29, "virtual_ipaddress_excluded"): True,
     }
     assert [str(v.interface) for v in edge.vips] == ["192.0.2.60/24"]
+
+
+def test_routed_unicast_ttl_knobs_convert():
+    body = """ unicast_src_ip 198.51.100.2
+ unicast_ttl 64
+ check_unicast_src
+ unicast_peer {
+  198.51.100.6 min_ttl 253
+  198.51.100.10 max_ttl 255
+ }
+"""
+    conversion, config = load(instance_text(body))
+    cfg = config.instances[0]
+    assert (cfg.unicast_ttl, cfg.unicast_min_ttl) == (64, 253)
+    notes = notes_of(conversion)
+    assert any("max_ttl 255 of peer 198.51.100.10: vrrpd knows only min_ttl" in n for n in notes)

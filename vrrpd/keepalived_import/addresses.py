@@ -133,10 +133,18 @@ def read_peers(node: Node, table: Table, notes: Notes) -> None:
         except ValueError:
             notes.drop(entry, f"{words[0]!r} is not an IP address", keyword="unicast_peer")
             continue
-        if len(words) > 1:
+        options = words[1:]
+        if len(options) == 2 and options[0] == "min_ttl" and options[1].isdigit() \
+                and 1 <= int(options[1]) <= 255:
+            lowest = min(int(options[1]), table.get("unicast_min_ttl", 255))
+            table["unicast_min_ttl"] = lowest
+            notes.remark(entry, f"vrrpd has one unicast_min_ttl for all peers: {lowest}",
+                         keyword="unicast_peer")
+        elif options:
             notes.drop(
                 entry,
-                f"{' '.join(words[1:])} of peer {peer}: vrrpd checks TTL 255 for every peer",
+                f"{' '.join(options)} of peer {peer}: vrrpd knows only min_ttl, as "
+                "unicast_min_ttl for all peers",
                 keyword="unicast_peer",
                 failover=False,
             )

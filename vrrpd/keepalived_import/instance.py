@@ -126,6 +126,9 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
             table["unicast_src_ip"] = address
     elif key == "unicast_peer":
         read_peers(child, table, notes)
+    elif key == "unicast_ttl":
+        if (ttl := integer(child, notes, 1, 255)) is not None:
+            table["unicast_ttl"] = ttl
     elif key in ("track_interface", "track_script", "track_file"):
         _tracks(child, table, known, notes)
     elif key in NOTIFY_KEYS:

@@ -54,7 +54,8 @@ INSTANCE: dict[str, Keyword] = {
     "use_vmac_addr": _lost(_VMAC),
     "vmac_xmit_base": _lost(_VMAC),
     "use_ipvlan": _lost("vrrpd has no ipvlan interfaces (this kernel has no ipvlan either)"),
-    "unicast_peer": _s("per-peer min_ttl/max_ttl are not converted: vrrpd checks TTL 255"),
+    "unicast_peer": _s("per-peer min_ttl becomes unicast_min_ttl (the lowest of them); "
+                       "max_ttl is not converted"),
     "unicast_fault_no_peer": _lost("vrrpd needs at least one peer for a unicast instance"),
     "check_unicast_src": _c("always on: a unicast instance accepts adverts only from its peers"),
     "old_unicast_checksum": _lost("vrrpd computes the RFC checksum for unicast adverts"),
@@ -82,7 +83,7 @@ INSTANCE: dict[str, Keyword] = {
     "mcast_dst_ip": _lost("vrrpd uses the RFC group (224.0.0.18, ff02::12)"),
     "track_src_ip": _lost("vrrpd does not track its source address"),
     "virtual_router_id": _s(),
-    "unicast_ttl": _lost("vrrpd sends unicast adverts with TTL 255 and checks 255 on receive"),
+    "unicast_ttl": _s(),
     "version": _s("IPv6 forces version 3, as keepalived does"),
     "priority": _s(),
     "advert_int": _s("rounded to what the version can carry, noted"),
