@@ -51,8 +51,12 @@ class RoutedResults:
         return (3 * ADVERT_INT + skew) * 1000
 
     def as_json(self) -> dict:
-        return {"advert_int": ADVERT_INT, "master_down_ms": self.master_down_ms,
-                "samples": [vars(s) for s in self.samples], "failures": self.failures}
+        return {
+            "advert_int": ADVERT_INT,
+            "master_down_ms": self.master_down_ms,
+            "samples": [vars(s) for s in self.samples],
+            "failures": self.failures,
+        }
 
 
 def _takeover_monotonic(proc: LabProcess, since: int) -> float:
@@ -73,8 +77,12 @@ def _measure(lab: RoutedLab, scenario: str, r2: LabProcess, event) -> RoutedSamp
     since = r2.log_size()
     event()
     wait_vrrpd_state(r2, "MASTER", 10)
-    wait_until(lambda: prober.snapshot().recovered and lab.announcer() == "r2", 10, 0.05,
-               message="client back on r2")
+    wait_until(
+        lambda: prober.snapshot().recovered and lab.announcer() == "r2",
+        10,
+        0.05,
+        message="client back on r2",
+    )
     time.sleep(0.3)
     result = prober.stop()
     if result.gap_start is None or result.gap_end is None:
@@ -82,8 +90,12 @@ def _measure(lab: RoutedLab, scenario: str, r2: LabProcess, event) -> RoutedSamp
     # a graceful stop hands over before the client notices: the takeover precedes the gap,
     # and all of the outage is the route's way through BGP
     took_over = max(_takeover_monotonic(r2, since), result.gap_start)
-    return RoutedSample(scenario, result.outage_ms, (took_over - result.gap_start) * 1000,
-                        (result.gap_end - took_over) * 1000)
+    return RoutedSample(
+        scenario,
+        result.outage_ms,
+        (took_over - result.gap_start) * 1000,
+        (result.gap_end - took_over) * 1000,
+    )
 
 
 def _round(lab: RoutedLab, r1: LabProcess, r2: LabProcess, results: RoutedResults) -> LabProcess:
@@ -93,8 +105,9 @@ def _round(lab: RoutedLab, r1: LabProcess, r2: LabProcess, results: RoutedResult
     wait_vrrpd_state(r1, "MASTER", PREEMPT_DELAY_S + 10)
     wait_until(lambda: lab.announcer() == "r1", 10, 0.05, message="route back on r1")
 
-    results.samples.append(_measure(lab, "stop", r2,
-                                    lambda: r1.signal(signal.SIGTERM, group=False)))
+    results.samples.append(
+        _measure(lab, "stop", r2, lambda: r1.signal(signal.SIGTERM, group=False))
+    )
     r1.wait(10)
     r1 = _start(lab, "r1")
     wait_vrrpd_state(r1, "MASTER", PREEMPT_DELAY_S + 10)
@@ -106,8 +119,9 @@ def _start(lab: RoutedLab, name: str) -> LabProcess:
     plan = next(p for p in ROUTERS if p.name == name)
     priority = 150 if name == "r1" else BACKUP_PRIORITY
     delay = PREEMPT_DELAY_S if name == "r1" else 0.0
-    return lab.start_vrrpd(name, routed_vrrpd_conf(plan, priority=priority,
-                                                   advert_int=ADVERT_INT, preempt_delay=delay))
+    return lab.start_vrrpd(
+        name, routed_vrrpd_conf(plan, priority=priority, advert_int=ADVERT_INT, preempt_delay=delay)
+    )
 
 
 def run_routed_bench(rounds: int, prefix: str, say=print) -> RoutedResults:

@@ -80,14 +80,22 @@ class Frr:
     def _start(self, daemon: str, config: Path) -> None:
         argv = [
             str(FRR_LIBEXEC / daemon),
-            "-f", str(config),
-            "-i", str(self.dir / f"{daemon}.pid"),
-            "-z", str(self.zserv),
-            "--vty_socket", str(self.dir),
-            "-u", FRR_USER,
-            "-g", FRR_USER,
-            "-P", "0",  # no TCP vty: vtysh talks over the socket in self.dir
-            "--log", "stdout",
+            "-f",
+            str(config),
+            "-i",
+            str(self.dir / f"{daemon}.pid"),
+            "-z",
+            str(self.zserv),
+            "--vty_socket",
+            str(self.dir),
+            "-u",
+            FRR_USER,
+            "-g",
+            FRR_USER,
+            "-P",
+            "0",  # no TCP vty: vtysh talks over the socket in self.dir
+            "--log",
+            "stdout",
         ]
         proc = self.netns.popen(argv, name=f"{self.name}-{daemon}")
         self.processes[daemon] = proc
@@ -130,8 +138,14 @@ class Frr:
 # -- FRR's vrrpd (interop) --------------------------------------------------------------
 
 
-def vrrp_macvlans(netns: Netns, vrid: int, *, parent: str = "eth0", ipv4: str | None = None,
-                  ipv6: str | None = None) -> list[str]:
+def vrrp_macvlans(
+    netns: Netns,
+    vrid: int,
+    *,
+    parent: str = "eth0",
+    ipv4: str | None = None,
+    ipv6: str | None = None,
+) -> list[str]:
     """FRR's vrrpd needs, per VRID and family, a macvlan (mode bridge) on the interface with
     the virtual MAC (00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6) and the
     VIP on it; it switches the macvlan with protodown. Returns the names made."""
@@ -154,13 +168,24 @@ def vrrp_macvlans(netns: Netns, vrid: int, *, parent: str = "eth0", ipv4: str | 
     return made
 
 
-def frr_vrrp_conf(vrid: int, *, priority: int = 100, version: int = 3,
-                  advert_ms: int = 100, ipv4: str | None = None, ipv6: str | None = None,
-                  interface: str = "eth0", preempt: bool = True) -> str:
+def frr_vrrp_conf(
+    vrid: int,
+    *,
+    priority: int = 100,
+    version: int = 3,
+    advert_ms: int = 100,
+    ipv4: str | None = None,
+    ipv6: str | None = None,
+    interface: str = "eth0",
+    preempt: bool = True,
+) -> str:
     """vrrpd.conf for one FRR virtual router (its advertisement-interval is milliseconds)."""
-    lines = [f"interface {interface}", f" vrrp {vrid} version {version}",
-             f" vrrp {vrid} priority {priority}",
-             f" vrrp {vrid} advertisement-interval {advert_ms}"]
+    lines = [
+        f"interface {interface}",
+        f" vrrp {vrid} version {version}",
+        f" vrrp {vrid} priority {priority}",
+        f" vrrp {vrid} advertisement-interval {advert_ms}",
+    ]
     if not preempt:
         lines.append(f" no vrrp {vrid} preempt")
     if ipv4:

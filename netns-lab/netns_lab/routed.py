@@ -68,8 +68,11 @@ def _neighbor(peer: str, asn: int) -> list[str]:
 
 
 def upstream_frr_conf() -> dict[str, str]:
-    lines = [f"router bgp {UPSTREAM_AS}",
-             " bgp router-id 198.51.100.1", " no bgp ebgp-requires-policy"]
+    lines = [
+        f"router bgp {UPSTREAM_AS}",
+        " bgp router-id 198.51.100.1",
+        " no bgp ebgp-requires-policy",
+    ]
     for plan in ROUTERS:
         lines += _neighbor(plan.address, plan.asn)
     return {"zebra": f"hostname upstream\n{ZEBRA_TUNING}", "bgpd": "\n".join(lines) + "\n"}
@@ -80,46 +83,63 @@ def router_frr_conf(plan: RouterPlan, table: int = ANNOUNCE_TABLE) -> dict[str, 
     VIPs on lo as connected routes, which zebra prefers over an imported route of the
     same prefix (so `redistribute table` alone would never carry a VIP that sits on lo)."""
     zebra = f"hostname {plan.name}\n{ZEBRA_TUNING}ip import-table {table}\n"
-    return {"zebra": zebra, "bgpd": "\n".join([
-        "ip prefix-list VRRPD-VIPS seq 5 permit 192.0.2.0/24 ge 32",
-        "route-map VRRPD-VIPS permit 10",
-        " match ip address prefix-list VRRPD-VIPS",
-        "exit",
-        f"router bgp {plan.asn}",
-        f" bgp router-id {plan.address}",
-        " no bgp ebgp-requires-policy",
-        *_neighbor(plan.gateway, UPSTREAM_AS),
-        " address-family ipv4 unicast",
-        f"  redistribute table {table}",
-        "  redistribute connected route-map VRRPD-VIPS",
-        " exit-address-family",
-    ]) + "\n"}
+    return {
+        "zebra": zebra,
+        "bgpd": "\n".join(
+            [
+                "ip prefix-list VRRPD-VIPS seq 5 permit 192.0.2.0/24 ge 32",
+                "route-map VRRPD-VIPS permit 10",
+                " match ip address prefix-list VRRPD-VIPS",
+                "exit",
+                f"router bgp {plan.asn}",
+                f" bgp router-id {plan.address}",
+                " no bgp ebgp-requires-policy",
+                *_neighbor(plan.gateway, UPSTREAM_AS),
+                " address-family ipv4 unicast",
+                f"  redistribute table {table}",
+                "  redistribute connected route-map VRRPD-VIPS",
+                " exit-address-family",
+            ]
+        )
+        + "\n",
+    }
 
 
-def routed_vrrpd_conf(plan: RouterPlan, *, priority: int, advert_int: float = 0.1,
-                      preempt_delay: float = 0.0, min_ttl: int = 254) -> str:
+def routed_vrrpd_conf(
+    plan: RouterPlan,
+    *,
+    priority: int,
+    advert_int: float = 0.1,
+    preempt_delay: float = 0.0,
+    min_ttl: int = 254,
+) -> str:
     """vrrpd on a routed router: unicast to the other router, VIP on lo, announced."""
     peer = next(p for p in ROUTERS if p is not plan)
-    return "\n".join([
-        "[global]",
-        f'router_id = "{plan.name}"',
-        'log_level = "debug"',
-        "",
-        "[instances.VI_1]",
-        'interface = "eth0"',
-        "virtual_router_id = 51",
-        f"priority = {priority}",
-        f"advert_int = {advert_int}",
-        f"preempt_delay = {preempt_delay}",
-        f'unicast_src_ip = "{plan.address}"',
-        f'unicast_peer = ["{peer.address}"]',
-        f"unicast_min_ttl = {min_ttl}",
-        f"announce = {{ table = {ANNOUNCE_TABLE} }}",
-        f'virtual_ipaddress = [{{ address = "{VIP}/32", dev = "lo" }}]',
-        # egress from the VIP towards the client, as routed-a.toml shows
-        f'virtual_routes = [{{ dst = "203.0.113.0/24", via = "{plan.gateway}", dev = "eth0",'
-        f' src = "{VIP}" }}]',
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "[global]",
+                f'router_id = "{plan.name}"',
+                'log_level = "debug"',
+                "",
+                "[instances.VI_1]",
+                'interface = "eth0"',
+                "virtual_router_id = 51",
+                f"priority = {priority}",
+                f"advert_int = {advert_int}",
+                f"preempt_delay = {preempt_delay}",
+                f'unicast_src_ip = "{plan.address}"',
+                f'unicast_peer = ["{peer.address}"]',
+                f"unicast_min_ttl = {min_ttl}",
+                f"announce = {{ table = {ANNOUNCE_TABLE} }}",
+                f'virtual_ipaddress = [{{ address = "{VIP}/32", dev = "lo" }}]',
+                # egress from the VIP towards the client, as routed-a.toml shows
+                f'virtual_routes = [{{ dst = "203.0.113.0/24", via = "{plan.gateway}",'
+                f' dev = "eth0", src = "{VIP}" }}]',
+            ]
+        )
+        + "\n"
+    )
 
 
 class RoutedLab:
@@ -166,8 +186,9 @@ class RoutedLab:
             self._wire(commands)
             self.frr["up"] = Frr(self.nodes["up"], "up", upstream_frr_conf()).start()
             for plan in ROUTERS:
-                self.frr[plan.name] = Frr(self.nodes[plan.name], plan.name,
-                                          router_frr_conf(plan)).start()
+                self.frr[plan.name] = Frr(
+                    self.nodes[plan.name], plan.name, router_frr_conf(plan)
+                ).start()
         except BaseException:
             self.down()
             raise
@@ -176,27 +197,39 @@ class RoutedLab:
     def _wire(self, commands) -> None:
         up = self.nodes["up"]
         for node in self.nodes.values():
-            node.set_sysctls({"net.ipv6.conf.all.accept_dad": 0,
-                              "net.ipv6.conf.default.accept_dad": 0})
+            node.set_sysctls(
+                {"net.ipv6.conf.all.accept_dad": 0, "net.ipv6.conf.default.accept_dad": 0}
+            )
         up.set_sysctls({"net.ipv4.ip_forward": 1})
         links = [(plan.upstream_if, plan.name) for plan in ROUTERS] + [("uc", "client")]
         commands.ip_batch(
             f"link add {upside} netns {up.netns} type veth peer name eth0 netns "
-            f"{self.nodes[name].netns}" for upside, name in links
+            f"{self.nodes[name].netns}"
+            for upside, name in links
         )
         up_lines = ["link set lo up", f"addr add {CLIENT_GW}/24 dev uc", "link set uc up"]
         for plan in ROUTERS:
-            up_lines += [f"addr add {plan.gateway}/30 dev {plan.upstream_if}",
-                         f"link set {plan.upstream_if} up"]
-            self.nodes[plan.name].ip_batch([
-                "link set lo up", f"addr add {plan.address}/30 dev eth0", "link set eth0 up",
-                f"route add default via {plan.gateway}",
-            ])
+            up_lines += [
+                f"addr add {plan.gateway}/30 dev {plan.upstream_if}",
+                f"link set {plan.upstream_if} up",
+            ]
+            self.nodes[plan.name].ip_batch(
+                [
+                    "link set lo up",
+                    f"addr add {plan.address}/30 dev eth0",
+                    "link set eth0 up",
+                    f"route add default via {plan.gateway}",
+                ]
+            )
         up.ip_batch(up_lines)
-        self.nodes["client"].ip_batch([
-            "link set lo up", f"addr add {CLIENT_ADDR}/24 dev eth0", "link set eth0 up",
-            f"route add default via {CLIENT_GW}",
-        ])
+        self.nodes["client"].ip_batch(
+            [
+                "link set lo up",
+                f"addr add {CLIENT_ADDR}/24 dev eth0",
+                "link set eth0 up",
+                f"route add default via {CLIENT_GW}",
+            ]
+        )
 
     def down(self, timeout: float = STOP_TIMEOUT) -> None:
         try:
@@ -236,8 +269,10 @@ class RoutedLab:
 
     def announced_routes(self, router: str) -> list[str]:
         """The host routes vrrpd put in the announce table on `router`."""
-        done = self.nodes[router].run(["ip", "route", "show", "table", str(ANNOUNCE_TABLE),
-                                       "proto", "keepalived"], check=False)
+        done = self.nodes[router].run(
+            ["ip", "route", "show", "table", str(ANNOUNCE_TABLE), "proto", "keepalived"],
+            check=False,
+        )
         out = done.stdout if done.returncode == 0 else ""  # no table yet: nothing in it
         return [line.split()[0] for line in out.splitlines() if line.strip()]
 
@@ -246,12 +281,19 @@ class RoutedLab:
         plan = next(p for p in ROUTERS if p.name == router)
         self.nodes["up"].ip("link", "set", plan.upstream_if, "up" if up else "down")
 
-    def probe(self, target: str = VIP, *, interval: float = 0.005,
-              reply_timeout: float = 0.5) -> Prober:
+    def probe(
+        self, target: str = VIP, *, interval: float = 0.005, reply_timeout: float = 0.5
+    ) -> Prober:
         client = self.nodes["client"]
         name = f"probe-routed-{len(self.registry.processes)}"
-        return Prober(client, target, out_path=self._dir() / f"{name}.probe",
-                      interval=interval, reply_timeout=reply_timeout, name=name)
+        return Prober(
+            client,
+            target,
+            out_path=self._dir() / f"{name}.probe",
+            interval=interval,
+            reply_timeout=reply_timeout,
+            name=name,
+        )
 
     def report(self, lines: int = 20) -> str:
         parts = [f"<RoutedLab {self.prefix} dir={self.dir}>"]

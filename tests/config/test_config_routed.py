@@ -21,8 +21,13 @@ def system_tables(tmp_path, monkeypatch):
 
 
 def test_routed_instance_with_a_vip_on_lo(instance_of):
-    cfg = instance_of(**UNICAST, unicast_ttl=64, unicast_min_ttl=250,
-                      announce={"table": "vrrpd"}, virtual_ipaddress=ON_LO)
+    cfg = instance_of(
+        **UNICAST,
+        unicast_ttl=64,
+        unicast_min_ttl=250,
+        announce={"table": "vrrpd"},
+        virtual_ipaddress=ON_LO,
+    )
     assert cfg.announce == Announce(table=100)
     assert (cfg.unicast_ttl, cfg.unicast_min_ttl) == (64, 250)
     assert cfg.vips[0].dev == "lo" and not cfg.vips[0].on_lan
@@ -40,8 +45,9 @@ def test_dev_equal_to_the_interface_is_the_default(instance_of):
 
 
 def test_ipv6_host_address_on_lo(instance_of):
-    cfg = instance_of(announce={"table": 100},
-                      virtual_ipaddress=[{"address": "2001:db8::100/128", "dev": "lo"}])
+    cfg = instance_of(
+        announce={"table": 100}, virtual_ipaddress=[{"address": "2001:db8::100/128", "dev": "lo"}]
+    )
     assert cfg.vips[0].dev == "lo"
 
 
@@ -53,17 +59,37 @@ def test_announce_works_for_a_vip_on_the_lan_too(instance_of):
     ("keys", "path", "words"),
     [
         ({"virtual_ipaddress": ON_LO}, "virtual_ipaddress[0].dev", "set announce"),
-        ({"announce": {"table": 100},
-          "virtual_ipaddress": [{"address": "192.0.2.100/24", "dev": "lo"}]},
-         "virtual_ipaddress[0].dev", "host address (/32)"),
-        ({"announce": {"table": 100},
-          "virtual_ipaddress": [{"address": "2001:db8::100/64", "dev": "lo"}]},
-         "virtual_ipaddress[0].dev", "host address (/128)"),
-        ({"virtual_ipaddress": [{"address": "192.0.2.100/24", "dev": "eth1"}]},
-         "virtual_ipaddress[0].dev", "or on 'lo'"),
-        ({"announce": {"table": 100},
-          "virtual_ipaddress": [{"address": "192.0.2.100/32", "dev": "lo", "label": "eth0:1"}]},
-         "virtual_ipaddress[0].label", "'lo:1'"),
+        (
+            {
+                "announce": {"table": 100},
+                "virtual_ipaddress": [{"address": "192.0.2.100/24", "dev": "lo"}],
+            },
+            "virtual_ipaddress[0].dev",
+            "host address (/32)",
+        ),
+        (
+            {
+                "announce": {"table": 100},
+                "virtual_ipaddress": [{"address": "2001:db8::100/64", "dev": "lo"}],
+            },
+            "virtual_ipaddress[0].dev",
+            "host address (/128)",
+        ),
+        (
+            {"virtual_ipaddress": [{"address": "192.0.2.100/24", "dev": "eth1"}]},
+            "virtual_ipaddress[0].dev",
+            "or on 'lo'",
+        ),
+        (
+            {
+                "announce": {"table": 100},
+                "virtual_ipaddress": [
+                    {"address": "192.0.2.100/32", "dev": "lo", "label": "eth0:1"}
+                ],
+            },
+            "virtual_ipaddress[0].label",
+            "'lo:1'",
+        ),
         ({"announce": {"table": "main"}}, "announce.table", "table of their own"),
         ({"announce": {"table": 255}}, "announce.table", "table of their own"),
         ({"announce": {"table": 253}}, "announce.table", "table of their own"),

@@ -58,9 +58,13 @@ def need_frr():
 def start_frr(lab: Lab, host: str, variant: Variant, priority: int) -> Frr:
     target = lab[host]
     vrrp_macvlans(target, VRID, **{f"ipv{variant.family}": variant.prefixed})
-    conf = frr_vrrp_conf(VRID, priority=priority, version=variant.version,
-                         advert_ms=round(variant.advert_int * 1000),
-                         **{f"ipv{variant.family}": variant.vip})
+    conf = frr_vrrp_conf(
+        VRID,
+        priority=priority,
+        version=variant.version,
+        advert_ms=round(variant.advert_int * 1000),
+        **{f"ipv{variant.family}": variant.vip},
+    )
     return Frr(target, host, {"vrrpd": conf}).start()
 
 
@@ -75,13 +79,19 @@ def frr_state(frr: Frr, family: int) -> str | None:
 
 
 def wait_frr(frr: Frr, family: int, state: str, timeout: float) -> None:
-    wait_until(lambda: frr_state(frr, family) == state, timeout, 0.05,
-               message=f"FRR vrrpd in {state}")
+    wait_until(
+        lambda: frr_state(frr, family) == state, timeout, 0.05, message=f"FRR vrrpd in {state}"
+    )
 
 
 def ours(variant: Variant, priority: int) -> str:
-    return vrrpd_conf(priority=priority, vips=(variant.prefixed,), version=variant.version,
-                      advert_int=variant.advert_int, router_id="ours")
+    return vrrpd_conf(
+        priority=priority,
+        vips=(variant.prefixed,),
+        version=variant.version,
+        advert_int=variant.advert_int,
+        router_id="ours",
+    )
 
 
 def assert_clean_wire(proc, variant: Variant) -> None:

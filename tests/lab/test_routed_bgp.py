@@ -74,11 +74,13 @@ class DualWatch:
 
 
 def start_pair(lab: RoutedLab):
-    r1 = lab.start_vrrpd("r1", routed_vrrpd_conf(ROUTERS[0], priority=150,
-                                                 advert_int=ADVERT_INT,
-                                                 preempt_delay=PREEMPT_DELAY))
-    r2 = lab.start_vrrpd("r2", routed_vrrpd_conf(ROUTERS[1], priority=100,
-                                                 advert_int=ADVERT_INT))
+    r1 = lab.start_vrrpd(
+        "r1",
+        routed_vrrpd_conf(
+            ROUTERS[0], priority=150, advert_int=ADVERT_INT, preempt_delay=PREEMPT_DELAY
+        ),
+    )
+    r2 = lab.start_vrrpd("r2", routed_vrrpd_conf(ROUTERS[1], priority=100, advert_int=ADVERT_INT))
     wait_vrrpd_state(r1, "MASTER", 15)
     wait_vrrpd_state(r2, "BACKUP", 15)
     wait_until(lambda: lab.announcer() == "r1", 10, 0.05, message="upstream routes VIP to r1")
@@ -132,10 +134,12 @@ def test_hard_fault_preempt_and_clean_stop_move_the_route(routed):
         graceful = prober.stop()
         assert graceful.recovered and graceful.outage_ms < 2000, graceful
         assert routed.announced_routes("r1") == []
-        assert not routed.nodes["r1"].run(["ip", "-o", "addr", "show", "dev", "lo"]).stdout.count(
-            VIP
+        assert (
+            not routed.nodes["r1"].run(["ip", "-o", "addr", "show", "dev", "lo"]).stdout.count(VIP)
         ), "a clean stop leaves no VIP on lo"
     # generous: one advert interval plus the sampler's own latency (one vtysh call)
     assert watch.longest <= 0.5, f"upstream held the VIP from both routers {watch.longest:.3f}s"
-    print(f"routed: hard fault {fault.outage_ms:.0f} ms, clean stop {graceful.outage_ms:.0f} ms,"
-          f" longest dual announcement {watch.longest * 1000:.0f} ms")
+    print(
+        f"routed: hard fault {fault.outage_ms:.0f} ms, clean stop {graceful.outage_ms:.0f} ms,"
+        f" longest dual announcement {watch.longest * 1000:.0f} ms"
+    )

@@ -28,14 +28,25 @@ def test_frr_configs_split_per_daemon():
 
 def test_frr_vrrp_config():
     text = frr_vrrp_conf(51, priority=150, version=2, advert_ms=1000, ipv4="192.0.2.100")
-    assert text.splitlines() == ["interface eth0", " vrrp 51 version 2", " vrrp 51 priority 150",
-                                 " vrrp 51 advertisement-interval 1000", " vrrp 51 ip 192.0.2.100"]
+    assert text.splitlines() == [
+        "interface eth0",
+        " vrrp 51 version 2",
+        " vrrp 51 priority 150",
+        " vrrp 51 advertisement-interval 1000",
+        " vrrp 51 ip 192.0.2.100",
+    ]
 
 
 def test_routed_bench_table_splits_detection_and_propagation():
-    results = RoutedResults(rounds=2, samples=[
-        RoutedSample("fault", 400.0, 300.0, 100.0), RoutedSample("fault", 420.0, 310.0, 110.0),
-        RoutedSample("stop", 100.0, 0.0, 100.0)], failures=["round 2: boom"])
+    results = RoutedResults(
+        rounds=2,
+        samples=[
+            RoutedSample("fault", 400.0, 300.0, 100.0),
+            RoutedSample("fault", 420.0, 310.0, 110.0),
+            RoutedSample("stop", 100.0, 0.0, 100.0),
+        ],
+        failures=["round 2: boom"],
+    )
     text = render_routed(results)
     assert "Master_Down_Interval 361 ms; hard-fault goal <= 411 ms" in text
     assert "410/420" in text and "305/310" in text and "105/110" in text

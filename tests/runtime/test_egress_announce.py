@@ -30,12 +30,17 @@ def cfg(text: str = ROUTED):
 
 def test_each_vip_becomes_a_host_route_through_the_interface_it_sits_on():
     assert announce_routes(cfg()) == (HOST_LO, HOST_LAN)
-    six = cfg(ROUTED.replace("192.0.2.100/32", "2001:db8::100/128")
-              .replace("192.0.2.101/24", "2001:db8::101/64")
-              .replace("198.51.100.2", "2001:db8:1::2").replace("198.51.100.6", "2001:db8:1::6")
-              .replace("virtual_routes", "#"))
-    assert [r.dst for r in announce_routes(six)] == [ip_network("2001:db8::100/128"),
-                                                      ip_network("2001:db8::101/128")]
+    six = cfg(
+        ROUTED.replace("192.0.2.100/32", "2001:db8::100/128")
+        .replace("192.0.2.101/24", "2001:db8::101/64")
+        .replace("198.51.100.2", "2001:db8:1::2")
+        .replace("198.51.100.6", "2001:db8:1::6")
+        .replace("virtual_routes", "#")
+    )
+    assert [r.dst for r in announce_routes(six)] == [
+        ip_network("2001:db8::100/128"),
+        ip_network("2001:db8::101/128"),
+    ]
 
 
 def test_without_announce_nothing_is_announced():

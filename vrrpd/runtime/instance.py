@@ -309,7 +309,7 @@ class InstanceRunner:
         finally:
             self._handover = None
 
-    def vip_index(self, vip: Any) -> int:
+    def vip_index(self, vip: VirtualIp) -> int:
         """The interface index a VIP lives on: the instance's link, or `lo`."""
         return self.link.index if vip.dev is None else self.vip_links[vip.dev]
 
