@@ -386,7 +386,10 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="client-visible outage: vrrpd vs keepalived, same run")
     bench.add_argument("--rounds", type=int, default=3, help="rounds per cell (default 3)")
     bench.add_argument(
-        "--quick", action="store_true", help="one round at advert_int 0.1 only (what the test runs)"
+        "--quick",
+        action="store_true",
+        help="one round at advert_int 0.1 only, no routed rows unless --routed-only "
+        "(what the tests run)",
     )
     bench.add_argument(
         "--intervals",
@@ -416,7 +419,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         if not args.routed_only:
             results = run_bench(settings, rounds, prefix=base, say=say)
-        if not args.no_routed:
+        if not (args.no_routed or (args.quick and not args.routed_only)):
             routed = run_routed_bench(rounds, f"{base}rt", say=say)
     finally:
         signal.signal(signal.SIGTERM, previous)

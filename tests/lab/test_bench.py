@@ -278,3 +278,26 @@ def test_quick_bench_measures_every_scenario_for_both(lab_session, tmp_path):
     row = next(line for line in done.stdout.splitlines() if line.startswith("100 ms v3"))
     assert "n/a" not in row  # numbers for vrrpd and keepalived
     assert "vrrpd status --json: median" in done.stdout
+
+
+@pytest.mark.lab
+@pytest.mark.timeout(120)
+def test_routed_bench_rows(lab_session, tmp_path):
+    """`bench --routed-only`: the routed rows, split into VRRP detection and BGP propagation."""
+    raw = tmp_path / "routed.json"
+    argv = [sys.executable, "-m", "netns_lab", "bench", "--routed-only", "--quick", "--json", str(raw)]
+    done = subprocess.run(
+        [*argv, "--prefix", lab_session.next_prefix()],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    routed = json.loads(raw.read_text())["routed"]
+    assert {s["scenario"] for s in routed["samples"]} == {"fault", "stop"}
+    for sample in routed["samples"]:
+        parts = sample["detection_ms"] + sample["propagation_ms"]
+        assert math.isclose(parts, sample["outage_ms"], abs_tol=1.0), sample
+        assert sample["detection_ms"] >= 0 and sample["propagation_ms"] >= 0
+    assert "hard fault (uplink pulled)" in done.stdout and "BGP propagation" in done.stdout
