@@ -285,7 +285,8 @@ def test_quick_bench_measures_every_scenario_for_both(lab_session, tmp_path):
 def test_routed_bench_rows(lab_session, tmp_path):
     """`bench --routed-only`: the routed rows, split into VRRP detection and BGP propagation."""
     raw = tmp_path / "routed.json"
-    argv = [sys.executable, "-m", "netns_lab", "bench", "--routed-only", "--quick", "--json", str(raw)]
+    argv = [sys.executable, "-m", "netns_lab", "bench", "--routed-only", "--quick"]
+    argv += ["--json", str(raw)]
     done = subprocess.run(
         [*argv, "--prefix", lab_session.next_prefix()],
         capture_output=True,
