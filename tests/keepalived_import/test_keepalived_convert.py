@@ -241,7 +241,8 @@ def test_a_script_with_shell_syntax_is_refused_with_the_references_to_it(bin_dir
         + instance_text(" track_script {\n  chk_port\n  chk_ok weight 5\n  chk_nope\n }\n")
     )
     conversion, config = load(text)
-    assert config.scripts == () and config.instances[0].track_script == ()
+    assert [s.name for s in config.scripts] == ["chk_ok"]
+    assert config.instances[0].track_script == (TrackRef("chk_ok", 5),)
     notes = notes_of(conversion)
     assert notes[:2] == [
         "1: vrrp_script: not converted (a line of it cannot be converted; instances tracking "
@@ -249,14 +250,44 @@ def test_a_script_with_shell_syntax_is_refused_with_the_references_to_it(bin_dir
         "2: script: not converted ('</dev/tcp/127.0.0.1/80' uses shell syntax ('<'); vrrpd runs "
         "commands without a shell: put the command in a script file and name that)",
     ]
-    assert (
-        "6: weight: not converted (a reversed weight (priority up while failing) has no vrrpd "
-        "equivalent)" in notes
-    )
     assert [n.split(":")[0] for n in notes if n.split(": ")[1] == "track_script"] == [
         "15",
-        "16",
         "17",
+    ]
+
+
+def test_reversed_weights_are_converted(bin_dir):
+    text = (
+        'vrrp_script chk_rev {\n script "killall -0 sshd"\n weight -20 reverse\n}\n'
+        'vrrp_script chk {\n script "killall -0 sshd"\n weight 3\n}\n'
+        + instance_text(
+            " track_script {\n  chk_rev\n  chk weight 4 reverse\n }\n"
+            " track_interface {\n  eth1 weight 10 reverse\n  eth2 weight 0 reverse\n"
+            "  eth3 weight -5 noreverse\n }\n"
+        )
+    )
+    conversion, config = load(text)
+    rev, chk = config.scripts
+    assert (rev.weight, rev.reverse, chk.weight, chk.reverse) == (-20, True, 3, False)
+    instance = config.instances[0]
+    assert instance.track_script == (TrackRef("chk_rev"), TrackRef("chk", 4, True))
+    assert instance.track_interface == (
+        TrackRef("eth1", 10, True),
+        TrackRef("eth2", 0, True),
+        TrackRef("eth3", -5, False),
+    )
+    assert conversion.lost == []
+
+
+def test_a_reversed_track_file_weight_is_noted():
+    text = 'vrrp_track_file adj {\n file "/run/adj"\n}\n' + instance_text(
+        " track_file {\n  adj weight 2 reverse\n }\n"
+    )
+    conversion, config = load(text)
+    assert config.instances[0].track_file == ()
+    assert notes_of(conversion) == [
+        "11: track_file: not converted ('weight 2 reverse': vrrpd takes `weight N` (a file "
+        "cannot be reversed), so 'adj' is not tracked)"
     ]
 
 

@@ -115,6 +115,7 @@ class TrackRef(_Frozen):
 
     name: str
     weight: int | None = None
+    reverse: bool | None = None  # interfaces and scripts: None = not reversed / the script's
 
 
 class ScriptConfig(_Frozen):
@@ -127,6 +128,7 @@ class ScriptConfig(_Frozen):
     weight: int  # -253..253; 0 = FAULT while failing
     rise: int  # consecutive successes to count as up
     fall: int  # consecutive failures to count as down
+    reverse: bool = False  # the weight's effect turned round (keepalived `weight W reverse`)
 
 
 class TrackFileConfig(_Frozen):

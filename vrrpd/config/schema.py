@@ -168,6 +168,10 @@ class RawTrackRef(_Table):
     weight: int | None = None
     """Override of the weight: interfaces and scripts -253..253, files -254..254; 0 makes
     it a FAULT condition."""
+    reverse: bool | None = None
+    """Interfaces and scripts only (keepalived's `weight W reverse`): the weight counts in
+    the same state with the opposite sign, and weight 0 is a FAULT while the object is up;
+    absent = false for an interface, the script's own `reverse` for a script."""
 
 
 class RawInstance(_Table):
@@ -241,9 +245,10 @@ class RawInstance(_Table):
     """Advert intervals of evidence (0 = off, or 1..100) before a split-brain episode is
     reported."""
     track_interface: tuple[str | RawTrackRef, ...] = ()
-    """Interfaces tracked: a name (down = FAULT) or `{ name, weight }`."""
+    """Interfaces tracked: a name (down = FAULT) or `{ name, weight, reverse }`."""
     track_script: tuple[str | RawTrackRef, ...] = ()
-    """`[scripts.NAME]` tracked: a name (the script's weight) or `{ name, weight }`."""
+    """`[scripts.NAME]` tracked: a name (the script's weight) or `{ name, weight,
+    reverse }`."""
     track_file: tuple[str | RawTrackRef, ...] = ()
     """`[track_files.NAME]` tracked: a name (the file's weight) or `{ name, weight }`."""
 
@@ -261,6 +266,10 @@ class RawScript(_Table):
     weight: int = 0
     """-253..253: negative is added while failing, positive while passing; 0 = FAULT while
     failing."""
+    reverse: bool = False
+    """Turn the weight's effect round (keepalived's `weight W reverse`): a positive weight
+    is subtracted while passing, a negative one added while failing; with weight 0 the
+    instance is in FAULT while the script passes."""
     rise: int = 1
     """Passing runs in a row that make a failing script pass, 1..1000."""
     fall: int = 1

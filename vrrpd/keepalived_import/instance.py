@@ -182,7 +182,8 @@ def _authentication(node: Node, inst: _Instance, notes: Notes) -> None:
 
 
 def _tracks(node: Node, table: Table, known: dict[str, set[str]], notes: Notes) -> None:
-    """`NAME [weight W]` entries as "NAME" or {name, weight}."""
+    """`NAME [weight W [reverse|noreverse]]` entries as "NAME" or {name, weight, reverse}
+    (track_file has no reverse in vrrpd)."""
     kind = node.keyword
     defined = {"track_script": known["scripts"], "track_file": known["files"]}.get(kind)
     refs = table.setdefault(kind, [])
@@ -199,25 +200,36 @@ def _tracks(node: Node, table: Table, known: dict[str, set[str]], notes: Notes) 
         if len(words) == 1:
             refs.append(name)
             continue
-        weight = _weight(words[1:])
-        if weight is None:
+        parsed = _weight(words[1:], reversible=kind != "track_file")
+        if parsed is None:
             notes.drop(
                 entry,
-                f"{' '.join(words[1:])!r}: vrrpd takes `weight N`; a reversed weight has no "
-                f"vrrpd equivalent, so {name!r} is not tracked",
+                f"{' '.join(words[1:])!r}: vrrpd takes `weight N`"
+                + (" [reverse]" if kind != "track_file" else " (a file cannot be reversed)")
+                + f", so {name!r} is not tracked",
                 keyword=kind,
             )
             continue
-        refs.append({"name": name, "weight": weight})
+        weight, reverse = parsed
+        ref: Table = {"name": name, "weight": weight}
+        if reverse is not None:
+            ref["reverse"] = reverse
+        refs.append(ref)
     if not refs:
         del table[kind]
 
 
-def _weight(words: list[str]) -> int | None:
-    if len(words) != 2 or words[0] != "weight":
+def _weight(words: list[str], *, reversible: bool) -> tuple[int, bool | None] | None:
+    """`weight W [reverse|noreverse]` as (W, reverse or None when not written)."""
+    if len(words) not in (2, 3) or words[0] != "weight":
         return None
+    reverse = None
+    if len(words) == 3:
+        if not reversible or words[2] not in ("reverse", "noreverse", "no_reverse"):
+            return None
+        reverse = words[2] == "reverse"
     try:
-        return int(words[1], 10)
+        return int(words[1], 10), reverse
     except ValueError:
         return None
 

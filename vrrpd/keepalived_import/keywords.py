@@ -69,8 +69,8 @@ INSTANCE: dict[str, Keyword] = {
     "dont_track_primary": _lost(
         "vrrpd always goes FAULT while the instance's own interface is down"
     ),
-    "track_interface": _s("`weight W reverse` is not converted"),
-    "track_script": _s("`weight W reverse` is not converted"),
+    "track_interface": _s("with `weight W [reverse]`"),
+    "track_script": _s("with `weight W [reverse|noreverse]`"),
     "track_file": _s("`weight W reverse` is not converted"),
     "track_process": _lost("vrrpd does not track processes yet; use a vrrp_script check"),
     "track_bfd": _lost("vrrpd has no BFD"),
@@ -272,7 +272,7 @@ SCRIPT: dict[str, Keyword] = {  # inside vrrp_script
     "script": _c("command (an argv list; shell syntax is refused)"),
     "interval": _s(),
     "timeout": _s(),
-    "weight": _s("`reverse` is not converted"),
+    "weight": _s("with `reverse`"),
     "rise": _s(),
     "fall": _s(),
     "user": _lost("vrrpd runs scripts as its own user", failover=False),

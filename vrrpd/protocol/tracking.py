@@ -41,6 +41,7 @@ class Tracked:
     kind: TrackKind
     name: str
     weight: int
+    reverse: bool = False  # interfaces and scripts: the effect turned round
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,9 @@ class Ref(Protocol):
     @property
     def weight(self) -> int | None: ...
 
+    @property
+    def reverse(self) -> bool | None: ...
+
 
 class Defined(Protocol):
     """A script or track file of the config, with its own weight."""
@@ -69,6 +73,13 @@ class Defined(Protocol):
 
     @property
     def weight(self) -> int: ...
+
+
+class DefinedScript(Defined, Protocol):
+    """A script of the config: its own weight, and whether that weight is reversed."""
+
+    @property
+    def reverse(self) -> bool: ...
 
 
 class Tracking(Protocol):
@@ -88,7 +99,7 @@ class Definitions(Protocol):
     """The scripts and track files of the config (vrrpd.config.model.Config has them)."""
 
     @property
-    def scripts(self) -> Sequence[Defined]: ...
+    def scripts(self) -> Sequence[DefinedScript]: ...
 
     @property
     def track_files(self) -> Sequence[Defined]: ...
@@ -99,19 +110,22 @@ TrackStatus = dict[str, str | int | bool]  # one tracked object in `vrrpd status
 
 def tracked_objects(instance: Tracking, config: Definitions) -> tuple[Tracked, ...]:
     """An InstanceConfig's track_* lists with weights resolved against the Config's scripts
-    and track files (a reference without a weight takes the object's own)."""
+    and track files (a reference without a weight takes the object's own, and a script
+    reference without `reverse` the script's own)."""
     scripts = {script.name: script for script in config.scripts}
     files = {file.name: file for file in config.track_files}
     objects = [
-        Tracked(TrackKind.INTERFACE, ref.name, ref.weight or 0) for ref in instance.track_interface
+        Tracked(TrackKind.INTERFACE, ref.name, ref.weight or 0, bool(ref.reverse))
+        for ref in instance.track_interface
     ]
-    for kind, refs, defined in (
-        (TrackKind.SCRIPT, instance.track_script, scripts),
-        (TrackKind.FILE, instance.track_file, files),
-    ):
-        for ref in refs:
-            weight = defined[ref.name].weight if ref.weight is None else ref.weight
-            objects.append(Tracked(kind, ref.name, weight))
+    for ref in instance.track_script:
+        script = scripts[ref.name]
+        weight = script.weight if ref.weight is None else ref.weight
+        reverse = script.reverse if ref.reverse is None else ref.reverse
+        objects.append(Tracked(TrackKind.SCRIPT, ref.name, weight, reverse))
+    for ref in instance.track_file:
+        weight = files[ref.name].weight if ref.weight is None else ref.weight
+        objects.append(Tracked(TrackKind.FILE, ref.name, weight))
     return tuple(objects)
 
 
@@ -189,6 +203,8 @@ class Tracker:
             else:
                 entry["state"] = "unknown" if state is None else ("up" if state else "down")
             entry |= {"weight": obj.weight, "effect": effect, "fault": reason is not None}
+            if obj.reverse:
+                entry["reverse"] = True
             entries.append(entry)
         return entries
 
@@ -207,7 +223,9 @@ def _effect(obj: Tracked, state: bool | int | None) -> tuple[int, str | None]:
     if state is None:
         return 0, None
     if obj.weight == 0:
+        if obj.reverse:
+            return 0, (f"{what} is up (reversed)" if state else None)
         return 0, (None if state else f"{what} is down")
-    if obj.weight < 0:
-        return (0 if state else obj.weight), None
-    return (obj.weight if state else 0), None
+    sign = -1 if obj.reverse else 1
+    counts = state if obj.weight > 0 else not state  # up for positive weights, down for negative
+    return (obj.weight * sign if counts else 0), None
