@@ -357,3 +357,8 @@ def test_reverse_must_be_a_boolean(only_problem, program):
     path, message = only_problem(script(program, reverse="yes") + instance_toml())
     assert path == "scripts.chk.reverse"
     assert message == "expected true or false, got the string 'yes'"
+
+
+def test_dont_track_primary(instance_of):
+    assert instance_of().dont_track_primary is False
+    assert instance_of(dont_track_primary=True).dont_track_primary is True

@@ -279,6 +279,12 @@ def test_reversed_weights_are_converted(bin_dir):
     assert conversion.lost == []
 
 
+def test_dont_track_primary_is_converted():
+    conversion, config = load(instance_text(" dont_track_primary\n"))
+    assert config.instances[0].dont_track_primary is True
+    assert conversion.notes == []
+
+
 def test_a_reversed_track_file_weight_is_noted():
     text = 'vrrp_track_file adj {\n file "/run/adj"\n}\n' + instance_text(
         " track_file {\n  adj weight 2 reverse\n }\n"

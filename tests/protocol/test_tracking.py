@@ -352,3 +352,11 @@ reverse = true
         Tracked(SCRIPT, "plain", 5, reverse=True),  # the reference's
         Tracked(SCRIPT, "x", 3, reverse=False),  # the reference overrides the script
     )
+
+
+def test_track_own_false_ignores_a_down_own_interface_but_not_a_removed_one():
+    t = Tracker(100, (), interface="eth0", track_own=False)
+    t.own_link(False)
+    assert t.decision() == Decision(100, None)
+    t.own_link(False, removed=True)
+    assert t.decision() == Decision(100, "interface eth0 was removed")

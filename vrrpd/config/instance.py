@@ -118,6 +118,7 @@ def build_instance(
         garp_master_refresh=raw.garp_master_refresh,
         checksum_pseudo_header=raw.checksum_pseudo_header,
         split_brain_after=raw.split_brain_after,
+        dont_track_primary=raw.dont_track_primary,
         **routing,
         **hooks,
     )

@@ -190,6 +190,7 @@ class InstanceConfig(_Frozen):
     track_interface: tuple[TrackRef, ...] = ()  # vrrpd.protocol.tracking: link state counts
     track_script: tuple[TrackRef, ...] = ()
     track_file: tuple[TrackRef, ...] = ()
+    dont_track_primary: bool = False  # own interface down is not a FAULT condition
 
     @property
     def family(self) -> int:

@@ -251,6 +251,9 @@ class RawInstance(_Table):
     reverse }`."""
     track_file: tuple[str | RawTrackRef, ...] = ()
     """`[track_files.NAME]` tracked: a name (the file's weight) or `{ name, weight }`."""
+    dont_track_primary: bool = False
+    """keepalived's dont_track_primary: the instance's own interface going down is not a
+    FAULT condition (the instance keeps its state; a removed interface still is one)."""
 
 
 class RawScript(_Table):

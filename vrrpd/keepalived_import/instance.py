@@ -110,6 +110,8 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
             inst.version = (version, child)
     elif key == "nopreempt":
         table["preempt"] = False
+    elif key == "dont_track_primary":
+        table["dont_track_primary"] = True
     elif key == "preempt":
         table["preempt"] = True
     elif key == "preempt_delay":

@@ -66,9 +66,7 @@ INSTANCE: dict[str, Keyword] = {
     ),
     "interface": _s(),
     "vrf": _lost("vrrpd has no VRF support (run it inside the VRF's context instead)"),
-    "dont_track_primary": _lost(
-        "vrrpd always goes FAULT while the instance's own interface is down"
-    ),
+    "dont_track_primary": _s(),
     "track_interface": _s("with `weight W [reverse]`"),
     "track_script": _s("with `weight W [reverse|noreverse]`"),
     "track_file": _s("`weight W reverse` is not converted"),

@@ -11,7 +11,9 @@ The rules are keepalived's:
   255 whatever the weights (only a FAULT condition moves it).
 A script that has not reported yet counts for nothing, neither FAULT nor weight (keepalived's
 initial state); its first result counts at once. The instance's own interface being down (or
-removed) is a FAULT condition too, reported first.
+removed) is a FAULT condition too, reported first; with `track_own` False (keepalived's
+dont_track_primary) a down own interface is not, but a removed one still is (nothing can be
+sent on an interface that no longer exists).
 """
 
 from __future__ import annotations
@@ -144,10 +146,18 @@ def events_between(old: Decision, new: Decision) -> list[Event]:
 class Tracker:
     """The tracked states of one instance and what they add up to."""
 
-    def __init__(self, base_priority: int, objects: Iterable[Tracked], *, interface: str) -> None:
+    def __init__(
+        self,
+        base_priority: int,
+        objects: Iterable[Tracked],
+        *,
+        interface: str,
+        track_own: bool = True,
+    ) -> None:
         self.base_priority = base_priority
         self.objects = tuple(objects)
         self.interface = interface
+        self.track_own = track_own
         self._own_fault: str | None = None
         self._states: dict[tuple[TrackKind, str], bool | int | None] = {
             (obj.kind, obj.name): None for obj in self.objects
@@ -157,11 +167,13 @@ class Tracker:
         return (kind, name) in self._states
 
     def own_link(self, up: bool, *, removed: bool = False) -> None:
-        """The instance's own interface: down or removed is a FAULT condition."""
+        """The instance's own interface: removed is a FAULT condition, and so is down unless
+        `track_own` is False."""
         if removed:
             self._own_fault = f"interface {self.interface} was removed"
         else:
-            self._own_fault = None if up else f"interface {self.interface} is down"
+            down = not up and self.track_own
+            self._own_fault = f"interface {self.interface} is down" if down else None
 
     def set_interface(self, name: str, up: bool) -> None:
         self._set(TrackKind.INTERFACE, name, up)

@@ -61,7 +61,8 @@ def _tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
                 "garp_master_refresh", "notify", "notify_master", "notify_backup",
                 "notify_fault", "notify_timeout", "notify_stop", "notify_master_rx_lower_pri",
                 "notify_convention",  # hooks are read at each transition
-                "track_interface", "track_script", "track_file")  # vrrpd.runtime.tracking
+                "track_interface", "track_script", "track_file",  # vrrpd.runtime.tracking
+                "dont_track_primary")
     same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
     return msgspec.structs.replace(new, **same) == old
 
