@@ -212,3 +212,44 @@ def test_peer_family_is_checked_against_ipv6_vips(only_problem, make_instance):
         "instances.VI_1.unicast_peer[0]",
         "192.0.2.2 is IPv4 but the virtual addresses are IPv6",
     )
+
+
+# -- mcast_src_ip ----------------------------------------------------------------------------
+
+
+def test_mcast_src_ip(instance_of):
+    assert instance_of().mcast_src_ip is None
+    instance = instance_of(mcast_src_ip="192.0.2.11")
+    assert instance.mcast_src_ip == ip_address("192.0.2.11")
+    assert not instance.unicast  # still multicast adverts
+
+
+def test_mcast_src_ip_ipv6_link_local(instance_of):
+    instance = instance_of(virtual_ipaddress=["2001:db8::100/64"], mcast_src_ip="fe80::11")
+    assert instance.mcast_src_ip == ip_address("fe80::11")
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"mcast_src_ip": "192.0.2.300"}, "'192.0.2.300' is not an IP address"),
+        ({"mcast_src_ip": "224.0.0.18"}, "224.0.0.18 is a multicast address"),
+        (
+            {"mcast_src_ip": "2001:db8::11"},
+            "2001:db8::11 is IPv6 but the virtual addresses are IPv4",
+        ),
+        (
+            {"virtual_ipaddress": ["2001:db8::100/64"], "mcast_src_ip": "2001:db8::11"},
+            "2001:db8::11 is not link-local; IPv6 adverts are sent from the interface's "
+            "link-local address (RFC 5798 §5.1.2.1)",
+        ),
+        (
+            {"mcast_src_ip": "192.0.2.11", "unicast_src_ip": "192.0.2.11",
+             "unicast_peer": ["192.0.2.12"]},
+            "is for multicast adverts; a unicast instance sends from unicast_src_ip: remove "
+            "one of them",
+        ),
+    ],
+)
+def test_mcast_src_ip_mistakes(only_problem, make_instance, keys, message):
+    assert only_problem(make_instance(**keys)) == ("instances.VI_1.mcast_src_ip", message)

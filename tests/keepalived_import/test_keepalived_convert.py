@@ -285,6 +285,41 @@ def test_dont_track_primary_is_converted():
     assert conversion.notes == []
 
 
+@pytest.mark.parametrize("keyword", ["mcast_src_ip", "unicast_src_ip"])
+def test_a_source_without_peers_is_mcast_src_ip(keyword):
+    conversion, config = load(instance_text(f" {keyword} 192.0.2.11\n"))
+    instance = config.instances[0]
+    assert (instance.mcast_src_ip, instance.unicast) == (ip_address("192.0.2.11"), False)
+    assert conversion.notes == []
+
+
+def test_mcast_src_ip_with_peers_is_the_unicast_source():
+    body = " mcast_src_ip 192.0.2.11\n unicast_peer {\n  192.0.2.12\n }\n"
+    conversion, config = load(instance_text(body))
+    instance = config.instances[0]
+    assert (instance.unicast_src_ip, instance.mcast_src_ip) == (ip_address("192.0.2.11"), None)
+    assert conversion.notes == []
+
+
+@pytest.mark.parametrize(
+    ("vip", "source", "reason"),
+    [
+        ("192.0.2.100/24", "2001:db8::11", "2001:db8::11 is IPv6, the VIPs are IPv4"),
+        (
+            "2001:db8::100/64",
+            "2001:db8::11",
+            "2001:db8::11 is not link-local: vrrpd sends IPv6 adverts from a link-local "
+            "address (RFC 5798), the interface's own when none is given",
+        ),
+    ],
+)
+def test_a_source_vrrpd_cannot_use_is_noted(vip, source, reason):
+    text = instance_text(f" mcast_src_ip {source}\n").replace("192.0.2.100/24", vip)
+    conversion, config = load(text)
+    assert config.instances[0].mcast_src_ip is None
+    assert notes_of(conversion) == [f"7: mcast_src_ip: not converted ({reason})"]
+
+
 def test_a_reversed_track_file_weight_is_noted():
     text = 'vrrp_track_file adj {\n file "/run/adj"\n}\n' + instance_text(
         " track_file {\n  adj weight 2 reverse\n }\n"

@@ -119,6 +119,7 @@ def build_instance(
         checksum_pseudo_header=raw.checksum_pseudo_header,
         split_brain_after=raw.split_brain_after,
         dont_track_primary=raw.dont_track_primary,
+        mcast_src_ip=_mcast_source(raw, family, path, problems, report),
         **routing,
         **hooks,
     )
@@ -170,6 +171,30 @@ def _unicast(
         report("unicast_src_ip", "is required when unicast_peer is set")
     peers = parse_unicast_peers(raw.unicast_peer, source, family, f"{path}.unicast_peer", problems)
     return source, peers
+
+
+def _mcast_source(
+    raw: RawInstance,
+    family: int | None,
+    path: str,
+    problems: list[ConfigProblem],
+    report: Report,
+) -> IPv4Address | IPv6Address | None:
+    """mcast_src_ip: a unicast address of the VIPs' family (IPv6: link-local, RFC 5798
+    §5.1.2.1); meaningless for a unicast instance, which has unicast_src_ip."""
+    if raw.mcast_src_ip is None:
+        return None
+    if raw.unicast_src_ip is not None:
+        report("mcast_src_ip", "is for multicast adverts; a unicast instance sends from "
+               "unicast_src_ip: remove one of them")
+        return None
+    where = f"{path}.mcast_src_ip"
+    source = parse_unicast_address(raw.mcast_src_ip, family, where, problems)
+    if isinstance(source, IPv6Address) and not source.is_link_local:
+        report("mcast_src_ip", f"{source} is not link-local; IPv6 adverts are sent from the "
+               "interface's link-local address (RFC 5798 §5.1.2.1)")
+        return None
+    return source
 
 
 def _authentication(

@@ -191,6 +191,7 @@ class InstanceConfig(_Frozen):
     track_script: tuple[TrackRef, ...] = ()
     track_file: tuple[TrackRef, ...] = ()
     dont_track_primary: bool = False  # own interface down is not a FAULT condition
+    mcast_src_ip: IPAddress | None = None  # multicast adverts' source; None = the primary
 
     @property
     def family(self) -> int:

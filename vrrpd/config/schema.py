@@ -200,6 +200,10 @@ class RawInstance(_Table):
     only peers' adverts are accepted."""
     unicast_peer: tuple[str, ...] = ()
     """Addresses of the peers to send unicast adverts to (needs `unicast_src_ip`)."""
+    mcast_src_ip: str | None = None
+    """Source address of multicast adverts (keepalived's mcast_src_ip); absent = the
+    interface's primary address (IPv6: its link-local one). Must be an address of the
+    interface when the instance starts; IPv6 needs a link-local address."""
     authentication: RawAuthentication | None = None
     """VRRPv2 only: `{ type = "PASS", password = "..." }` (at most 8 bytes) or
     `{ type = "NONE" }`; absent = none."""

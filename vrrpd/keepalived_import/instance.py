@@ -63,6 +63,7 @@ class _Instance:
     gna_interval: tuple[float, Node] | None = None
     routes: list[Node] = field(default_factory=list)
     rules: list[Node] = field(default_factory=list)
+    source: tuple[str, Node] | None = None  # unicast_src_ip / mcast_src_ip, the last one
 
 
 def convert_instance(
@@ -123,9 +124,9 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
                 inst.vips.append(vip)
     elif key == "authentication":
         _authentication(child, inst, notes)
-    elif key == "unicast_src_ip":
+    elif key in ("unicast_src_ip", "mcast_src_ip"):  # one setting in keepalived: the source
         if (address := _address(child, notes)) is not None:
-            table["unicast_src_ip"] = address
+            inst.source = (address, child)
     elif key == "unicast_peer":
         read_peers(child, table, notes)
     elif key in ("track_interface", "track_script", "track_file"):
@@ -275,8 +276,27 @@ def _finish(inst: _Instance, defaults: Defaults, notes: Notes) -> Table:
     elif inst.gna_interval is not None:
         notes.drop(inst.gna_interval[1], "the instance has no IPv6 addresses")
     ordered.update(table)
+    _source(inst, ordered, family, notes)
     _routing(inst, ordered, notes)
     return ordered
+
+
+def _source(inst: _Instance, table: Table, family: int, notes: Notes) -> None:
+    """keepalived's unicast_src_ip and mcast_src_ip both set the advert source: with
+    unicast peers it is vrrpd's unicast_src_ip, without them its mcast_src_ip."""
+    if inst.source is None:
+        return
+    text, node = inst.source
+    address = ipaddress.ip_address(text)
+    if address.version != family:
+        notes.drop(node, f"{address} is IPv{address.version}, the VIPs are IPv{family}")
+    elif "unicast_peer" in table:
+        table["unicast_src_ip"] = text
+    elif address.version == 6 and not address.is_link_local:
+        notes.drop(node, f"{address} is not link-local: vrrpd sends IPv6 adverts from a "
+                   "link-local address (RFC 5798), the interface's own when none is given")
+    else:
+        table["mcast_src_ip"] = text
 
 
 def _advert_int(interval: float, node: Node, version: int, notes: Notes) -> int | float:

@@ -72,11 +72,8 @@ INSTANCE: dict[str, Keyword] = {
     "track_file": _s("`weight W reverse` is not converted"),
     "track_process": _lost("vrrpd does not track processes yet; use a vrrp_script check"),
     "track_bfd": _lost("vrrpd has no BFD"),
-    "mcast_src_ip": _lost(
-        "vrrpd sends multicast adverts from the interface's primary address; make the wanted "
-        "address the primary one"
-    ),
-    "unicast_src_ip": _s(),
+    "mcast_src_ip": _s("as unicast_src_ip when the instance has unicast peers"),
+    "unicast_src_ip": _s("as mcast_src_ip when the instance has no unicast peers"),
     "mcast_dst_ip": _lost("vrrpd uses the RFC group (224.0.0.18, ff02::12)"),
     "track_src_ip": _lost("vrrpd does not track its source address"),
     "virtual_router_id": _s(),

@@ -22,6 +22,13 @@ async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger)
     """Check the interface for `cfg` and clean stale VIPs; returns the advert source address."""
     if cfg.unicast_src_ip is not None:
         primary: IPAddress = cfg.unicast_src_ip
+    elif cfg.mcast_src_ip is not None:
+        primary = cfg.mcast_src_ip
+        present = await nl.addresses(link.index, ADDRESS_FAMILY[cfg.family])
+        if primary not in {address.ip for address in present}:
+            raise StartupError(f"instances.{cfg.name}: mcast_src_ip {primary} is not an "
+                               f"address of {cfg.interface}; add it there or remove "
+                               "mcast_src_ip")  # fmt: skip
     else:
         found = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
         if found is None:
