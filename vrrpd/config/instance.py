@@ -13,6 +13,7 @@ from ipaddress import IPv4Address, IPv6Address
 
 from vrrpd.config.addresses import (
     check_interface_name,
+    parse_excluded_vips,
     parse_unicast_address,
     parse_unicast_peers,
     parse_vips,
@@ -83,6 +84,13 @@ def build_instance(
 
     vips = parse_vips(raw.virtual_ipaddress, raw.interface, f"{path}.virtual_ipaddress", problems)
     family = vips[0].interface.version if vips else None
+    excluded = parse_excluded_vips(
+        raw.virtual_ipaddress_excluded,
+        vips,
+        raw.interface,
+        f"{path}.virtual_ipaddress_excluded",
+        problems,
+    )
     if raw.version == 2 and family == 6:
         report("version", "VRRPv2 is IPv4 only; IPv6 virtual addresses need version = 3")
     if not raw.checksum_pseudo_header and (raw.version == 2 or family == 6):
@@ -108,6 +116,7 @@ def build_instance(
         preempt=raw.preempt,
         preempt_delay=raw.preempt_delay,
         vips=vips,
+        vips_excluded=excluded,
         unicast_src_ip=source,
         unicast_peer=peers,
         auth_type=auth_type,

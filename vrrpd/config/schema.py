@@ -92,13 +92,17 @@ class RawMetrics(_Table):
 
 
 class RawVip(_Table):
-    """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1"}`."""
+    """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1",
+    dev = "eth1"}`."""
 
     address: str
     """The virtual address with its prefix length, like `192.0.2.100/24`."""
     label: str | None = None
     """IPv4 address label, `IFNAME:something` (at most 15 bytes, no '/' or spaces), as
     `ip addr add ... label` sets it; IPv6 addresses have none."""
+    dev: str | None = None
+    """Interface the address goes on (keepalived's `dev`); absent = the instance's
+    interface. It must exist when the instance starts; its GARP/NA goes out there too."""
 
 
 class RawNexthop(_Table):
@@ -182,8 +186,12 @@ class RawInstance(_Table):
     virtual_router_id: int
     """VRID 1..255; unique per interface and address family."""
     virtual_ipaddress: tuple[str | RawVip, ...]
-    """Virtual addresses, `ADDR/PLEN` strings or `{ address, label }` tables; one address
-    family per instance (at least one)."""
+    """Virtual addresses, `ADDR/PLEN` strings or `{ address, label, dev }` tables; one
+    address family per instance (at least one, at most 255: what an advert carries)."""
+    virtual_ipaddress_excluded: tuple[str | RawVip, ...] = ()
+    """Addresses added and removed with the virtual addresses but not listed in adverts
+    (keepalived's virtual_ipaddress_excluded): for long address lists, or the other
+    address family; same forms as virtual_ipaddress."""
     priority: int = 100
     """1..255; the highest becomes master, 255 = address owner."""
     advert_int: float = 1.0
