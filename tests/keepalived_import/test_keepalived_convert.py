@@ -206,11 +206,6 @@ def test_a_repeated_vip_keeps_the_first_and_its_label_comes_along():
 @pytest.mark.parametrize(
     ("entry", "reason"),
     [
-        (
-            "192.0.2.7/24 dev eth1",
-            "192.0.2.7/24 is on dev eth1: vrrpd puts VIPs on the "
-            "instance's interface eth0; use an instance on eth1 for it",
-        ),
         ("192.0.2.300", "'192.0.2.300' is not an address"),
         ("192.0.2.7 frob 1", "unknown option 'frob' for 192.0.2.7/32"),
     ],
@@ -219,6 +214,29 @@ def test_vips_vrrpd_cannot_hold_are_noted(entry, reason):
     conversion, config = load(instance_text(f" virtual_ipaddress {{\n  {entry}\n }}\n"))
     assert len(config.instances[0].vips) == 1
     assert notes_of(conversion) == [f"8: virtual_ipaddress: not converted ({reason})"]
+
+
+def test_vips_on_another_dev_and_excluded_addresses_are_converted():
+    body = (
+        " virtual_ipaddress {\n  192.0.2.7/24 dev eth1 label eth1:web\n  192.0.2.8/24 dev eth0\n }\n"
+        " virtual_ipaddress_excluded {\n  2001:db8::9/64 dev eth1\n  192.0.2.10/24\n"
+        "  192.0.2.7/24\n }\n"
+    )
+    conversion, config = load(instance_text(body))
+    instance = config.instances[0]
+    assert [(str(v.interface), v.dev, v.label) for v in instance.vips] == [
+        ("192.0.2.100/24", None, None),
+        ("192.0.2.7/24", "eth1", "eth1:web"),
+        ("192.0.2.8/24", None, None),  # dev eth0 is the instance's own
+    ]
+    assert [(str(v.interface), v.dev) for v in instance.vips_excluded] == [
+        ("2001:db8::9/64", "eth1"),
+        ("192.0.2.10/24", None),
+    ]
+    assert notes_of(conversion) == [
+        "14: virtual_ipaddress_excluded: not converted (192.0.2.7 is already listed at line 8)"
+    ]
+    assert conversion.failover_lost == []
 
 
 def test_a_label_linux_would_refuse_is_dropped_but_the_vip_kept():
@@ -489,7 +507,9 @@ def test_a_realistic_migration_reports_every_loss_and_keeps_hooks_and_fifo(fixtu
         (17, "use_vmac"): True,
         (18, "vmac_xmit_base"): True,
         (22, "track_process"): True,
-        (27, "virtual_ipaddress"): True,  # on dev eth1
-        (29, "virtual_ipaddress_excluded"): True,
     }
-    assert [str(v.interface) for v in edge.vips] == ["192.0.2.60/24"]
+    assert [(str(v.interface), v.dev) for v in edge.vips] == [
+        ("192.0.2.60/24", None),
+        ("198.51.100.60/24", "eth1"),
+    ]
+    assert [str(v.interface) for v in edge.vips_excluded] == ["2001:db8::60/64"]

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from vrrpd.keepalived_import.addresses import Vip, check_vips, read_peers, read_vip
+from vrrpd.keepalived_import.addresses import Vip, check_vips, read_peers, read_vip, vip_entry
 from vrrpd.keepalived_import.keywords import INSTANCE, INSTANCE_EXTRA
 from vrrpd.keepalived_import.notes import (
     Notes,
@@ -57,6 +57,7 @@ class _Instance:
     node: Node
     table: Table = field(default_factory=dict)
     vips: list[Vip] = field(default_factory=list)
+    excluded: list[Vip] = field(default_factory=list)
     version: tuple[int, Node] | None = None
     advert_int: tuple[float, Node] | None = None
     auth: tuple[dict[str, str], Node] | None = None
@@ -83,7 +84,11 @@ def convert_instance(
     for child in node.children:
         _read(child, inst, known, notes)
     missing = [key for key in ("interface", "virtual_router_id") if key not in inst.table]
-    inst.vips = check_vips(inst.vips, inst.table.get("interface", ""), notes)
+    taken: dict = {}
+    inst.vips = check_vips(inst.vips, inst.table.get("interface", ""), notes, taken=taken)
+    inst.excluded = check_vips(
+        inst.excluded, inst.table.get("interface", ""), notes, one_family=False, taken=taken
+    )
     if not inst.vips:
         missing.append("virtual_ipaddress")
     if missing:
@@ -118,10 +123,11 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
     elif key == "preempt_delay":
         if (delay := seconds(child, notes, 0.0, 3600.0)) is not None:
             table["preempt_delay"] = plain(delay)
-    elif key == "virtual_ipaddress":
+    elif key in ("virtual_ipaddress", "virtual_ipaddress_excluded"):
+        into = inst.vips if key == "virtual_ipaddress" else inst.excluded
         for entry in child.children or []:
-            if (vip := read_vip(entry, notes)) is not None:
-                inst.vips.append(vip)
+            if (vip := read_vip(entry, notes, key)) is not None:
+                into.append(vip)
     elif key == "authentication":
         _authentication(child, inst, notes)
     elif key in ("unicast_src_ip", "mcast_src_ip"):  # one setting in keepalived: the source
@@ -253,10 +259,9 @@ def _finish(inst: _Instance, defaults: Defaults, notes: Notes) -> Table:
     ordered["version"] = version
     if inst.advert_int is not None:
         ordered["advert_int"] = _advert_int(*inst.advert_int, version, notes)
-    ordered["virtual_ipaddress"] = [
-        str(vip.address) if vip.label is None else {"address": str(vip.address), "label": vip.label}
-        for vip in inst.vips
-    ]
+    ordered["virtual_ipaddress"] = [vip_entry(vip) for vip in inst.vips]
+    if inst.excluded:
+        ordered["virtual_ipaddress_excluded"] = [vip_entry(vip) for vip in inst.excluded]
     if inst.auth is not None:
         auth, node = inst.auth
         if version == 3:

@@ -81,13 +81,8 @@ INSTANCE: dict[str, Keyword] = {
     "version": _s("IPv6 forces version 3, as keepalived does"),
     "priority": _s(),
     "advert_int": _s("rounded to what the version can carry, noted"),
-    "virtual_ipaddress": _s(
-        "address, prefix and label; `dev` on another interface, brd/scope/flags are noted"
-    ),
-    "virtual_ipaddress_excluded": _lost(
-        "every vrrpd VIP is listed in the adverts: add them to virtual_ipaddress (a keepalived "
-        "peer then logs an address-list mismatch) or manage them outside vrrpd"
-    ),
+    "virtual_ipaddress": _s("address, prefix, label and dev; brd/scope/flags are noted"),
+    "virtual_ipaddress_excluded": _s("address, prefix, label and dev, either family"),
     "promote_secondaries": _lost(
         "set net.ipv4.conf.IF.promote_secondaries = 1 with sysctl", failover=False
     ),
