@@ -170,3 +170,19 @@ def test_a_missing_dev_is_a_one_line_start_error():
     assert str(error.value) == (
         "instances.VI_1: dev of a virtual address: interface 'eth7' not found (reading link)"
     )
+
+
+def test_no_announcements_on_an_interface_without_a_mac():
+    lo = Link(1, "lo", "00:00:00:00:00:00")
+    cfg = cfg_with(virtual_ipaddress=["192.0.2.100/24", {"address": "203.0.113.7/32",
+                                                         "dev": "lo"}],
+                   virtual_ipaddress_excluded=[])
+    sinks = {2: Sink()}
+
+    async def scenario():
+        garp = announcer(cfg, VipLinks(ETH0, {"lo": lo}), sinks, lambda n: None)
+        garp.start()
+        garp.stop()
+
+    asyncio.run(scenario())
+    assert len(sinks[2].frames) == 1 and 1 not in sinks  # eth0's VIP only; lo gets no socket

@@ -86,8 +86,9 @@ def announcer(
     on_sent: Callable[[int], None],
 ) -> Announcer:
     """One GarpSchedule per interface holding some of `cfg`'s addresses (advertised and
-    excluded), its frames from that interface's MAC; senders are shared per interface and
-    opened here when missing (the daemon closes them)."""
+    excluded), its frames from that interface's MAC (none on an interface without one, such
+    as lo); senders are shared per interface and opened here when missing (the daemon
+    closes them)."""
     from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
 
     by_link: dict[int, tuple[LinkInfo, list[VirtualIp]]] = {links.own.index: (links.own, [])}
@@ -96,8 +97,8 @@ def announcer(
         by_link.setdefault(link.index, (link, []))[1].append(vip)
     schedules = []
     for index, (link, vips) in by_link.items():
-        if not vips:
-            continue
+        if not vips or link.mac.strip("0:") == "":
+            continue  # nothing there, or no link layer to announce on (lo has MAC 00:..:00)
         sender = senders.get(index)
         if sender is None:
             sender = senders[index] = FrameSender(index)
