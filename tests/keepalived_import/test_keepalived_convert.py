@@ -218,7 +218,8 @@ def test_vips_vrrpd_cannot_hold_are_noted(entry, reason):
 
 def test_vips_on_another_dev_and_excluded_addresses_are_converted():
     body = (
-        " virtual_ipaddress {\n  192.0.2.7/24 dev eth1 label eth1:web\n  192.0.2.8/24 dev eth0\n }\n"
+        " virtual_ipaddress {\n  192.0.2.7/24 dev eth1 label eth1:web\n"
+        "  192.0.2.8/24 dev eth0\n }\n"
         " virtual_ipaddress_excluded {\n  2001:db8::9/64 dev eth1\n  192.0.2.10/24\n"
         "  192.0.2.7/24\n }\n"
     )
