@@ -40,40 +40,77 @@ def parse_vips(
         return ()
     if len(items) > MAX_ADDRESSES:
         problems.append(
-            ConfigProblem(path, f"has {len(items)} addresses; an advert carries {MAX_ADDRESSES}")
+            ConfigProblem(
+                path,
+                f"has {len(items)} addresses; an advert carries {MAX_ADDRESSES} (put the "
+                "others in virtual_ipaddress_excluded)",
+            )
         )
+    return _vip_list(items, interface, path, problems, {}, one_family=True)
+
+
+def parse_excluded_vips(
+    items: tuple[str | RawVip, ...],
+    vips: tuple[VirtualIp, ...],
+    interface: str,
+    path: str,
+    problems: list[ConfigProblem],
+) -> tuple[VirtualIp, ...]:
+    """virtual_ipaddress_excluded: any family, no repeats, none of them also in `vips`."""
+    listed = {vip.address: f"virtual_ipaddress[{index}]" for index, vip in enumerate(vips)}
+    return _vip_list(items, interface, path, problems, listed, one_family=False)
+
+
+def _vip_list(
+    items: tuple[str | RawVip, ...],
+    interface: str,
+    path: str,
+    problems: list[ConfigProblem],
+    listed: dict[IPAddress, str],
+    *,
+    one_family: bool,
+) -> tuple[VirtualIp, ...]:
+    """Each entry checked at its own index; `listed` names addresses already taken (and is
+    filled with these)."""
     vips: list[VirtualIp] = []
-    seen: dict[IPAddress, int] = {}
     for index, item in enumerate(items):
         item_path = f"{path}[{index}]"
-        text, label = (item, None) if isinstance(item, str) else (item.address, item.label)
+        if isinstance(item, str):
+            text, label, dev = item, None, None
+        else:
+            text, label, dev = item.address, item.label, item.dev
         address_path = item_path if isinstance(item, str) else f"{item_path}.address"
         interface_address = _parse_vip(text, address_path, problems)
         if interface_address is None:
             continue
-        if vips and interface_address.version != vips[0].interface.version:
+        if one_family and vips and interface_address.version != vips[0].interface.version:
             problems.append(
                 ConfigProblem(
                     address_path,
                     f"{text!r} is IPv{interface_address.version} but the first address is "
-                    f"IPv{vips[0].interface.version}; use one instance per address family",
+                    f"IPv{vips[0].interface.version}; use one instance per address family "
+                    "(or virtual_ipaddress_excluded for the other family)",
                 )
             )
             continue
-        if interface_address.ip in seen:
+        if interface_address.ip in listed:
+            where = listed[interface_address.ip]
             problems.append(
                 ConfigProblem(
-                    address_path,
-                    f"{interface_address.ip} is already listed at [{seen[interface_address.ip]}]",
+                    address_path, f"{interface_address.ip} is already listed at {where}"
                 )
             )
             continue
-        seen[interface_address.ip] = index
+        own = f"[{index}]" if one_family else f"{path.rsplit('.', 1)[-1]}[{index}]"
+        listed[interface_address.ip] = own
+        if dev is not None:
+            check_interface_name(dev, f"{item_path}.dev", problems)
+            dev = None if dev == interface else dev  # the instance's own: same as absent
         if label is not None and not _label_ok(
-            label, interface_address, interface, f"{item_path}.label", problems
+            label, interface_address, dev or interface, f"{item_path}.label", problems
         ):
             continue
-        vips.append(VirtualIp(interface=interface_address, label=label))
+        vips.append(VirtualIp(interface=interface_address, label=label, dev=dev))
     return tuple(vips)
 
 

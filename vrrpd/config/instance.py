@@ -13,6 +13,7 @@ from ipaddress import IPv4Address, IPv6Address
 
 from vrrpd.config.addresses import (
     check_interface_name,
+    parse_excluded_vips,
     parse_unicast_address,
     parse_unicast_peers,
     parse_vips,
@@ -83,6 +84,13 @@ def build_instance(
 
     vips = parse_vips(raw.virtual_ipaddress, raw.interface, f"{path}.virtual_ipaddress", problems)
     family = vips[0].interface.version if vips else None
+    excluded = parse_excluded_vips(
+        raw.virtual_ipaddress_excluded,
+        vips,
+        raw.interface,
+        f"{path}.virtual_ipaddress_excluded",
+        problems,
+    )
     if raw.version == 2 and family == 6:
         report("version", "VRRPv2 is IPv4 only; IPv6 virtual addresses need version = 3")
     if not raw.checksum_pseudo_header and (raw.version == 2 or family == 6):
@@ -108,6 +116,7 @@ def build_instance(
         preempt=raw.preempt,
         preempt_delay=raw.preempt_delay,
         vips=vips,
+        vips_excluded=excluded,
         unicast_src_ip=source,
         unicast_peer=peers,
         auth_type=auth_type,
@@ -118,6 +127,8 @@ def build_instance(
         garp_master_refresh=raw.garp_master_refresh,
         checksum_pseudo_header=raw.checksum_pseudo_header,
         split_brain_after=raw.split_brain_after,
+        dont_track_primary=raw.dont_track_primary,
+        mcast_src_ip=_mcast_source(raw, family, path, problems, report),
         **routing,
         **hooks,
     )
@@ -169,6 +180,30 @@ def _unicast(
         report("unicast_src_ip", "is required when unicast_peer is set")
     peers = parse_unicast_peers(raw.unicast_peer, source, family, f"{path}.unicast_peer", problems)
     return source, peers
+
+
+def _mcast_source(
+    raw: RawInstance,
+    family: int | None,
+    path: str,
+    problems: list[ConfigProblem],
+    report: Report,
+) -> IPv4Address | IPv6Address | None:
+    """mcast_src_ip: a unicast address of the VIPs' family (IPv6: link-local, RFC 5798
+    §5.1.2.1); meaningless for a unicast instance, which has unicast_src_ip."""
+    if raw.mcast_src_ip is None:
+        return None
+    if raw.unicast_src_ip is not None:
+        report("mcast_src_ip", "is for multicast adverts; a unicast instance sends from "
+               "unicast_src_ip: remove one of them")
+        return None
+    where = f"{path}.mcast_src_ip"
+    source = parse_unicast_address(raw.mcast_src_ip, family, where, problems)
+    if isinstance(source, IPv6Address) and not source.is_link_local:
+        report("mcast_src_ip", f"{source} is not link-local; IPv6 adverts are sent from the "
+               "interface's link-local address (RFC 5798 §5.1.2.1)")
+        return None
+    return source
 
 
 def _authentication(

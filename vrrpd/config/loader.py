@@ -155,11 +155,16 @@ def _check_across_instances(instances: list[InstanceConfig], problems: list[Conf
             )
         else:
             vrid_owner[key] = instance.name
-        for index, address in enumerate(instance.vip_addresses):
+        listed = (
+            [("virtual_ipaddress", index, vip.address) for index, vip in enumerate(instance.vips)]
+            + [("virtual_ipaddress_excluded", index, vip.address)
+               for index, vip in enumerate(instance.vips_excluded)]
+        )  # fmt: skip
+        for key, index, address in listed:
             if address in vip_owner:
                 problems.append(
                     ConfigProblem(
-                        f"{path}.virtual_ipaddress[{index}]",
+                        f"{path}.{key}[{index}]",
                         f"{address} is already a virtual address of instance "
                         f"{vip_owner[address]!r}",
                     )

@@ -98,6 +98,7 @@ def _build_script(
         weight=raw.weight,
         rise=raw.rise,
         fall=raw.fall,
+        reverse=raw.reverse,
     )
 
 
@@ -151,7 +152,7 @@ def instance_tracking(
     }
     fields = {"track_interface": tuple(ref for _, ref in interfaces)}
     for key, (items, known, section, limit) in listed.items():
-        refs = _refs(items, f"{path}.{key}", limit, problems)
+        refs = _refs(items, f"{path}.{key}", limit, problems, reverse=key != "track_file")
         for index, ref in refs:
             if ref.name not in known:
                 where = _name_path(items, f"{path}.{key}", index)
@@ -161,14 +162,29 @@ def instance_tracking(
 
 
 def _refs(
-    items: tuple[str | RawTrackRef, ...], path: str, limit: int, problems: list[ConfigProblem]
+    items: tuple[str | RawTrackRef, ...],
+    path: str,
+    limit: int,
+    problems: list[ConfigProblem],
+    *,
+    reverse: bool = True,
 ) -> list[tuple[int, TrackRef]]:
-    """Each entry as a TrackRef with its list index; repeats and bad weights reported."""
+    """Each entry as a TrackRef with its list index; repeats and bad weights reported
+    (and `reverse` where the kind has none: `reverse` False)."""
     refs: list[tuple[int, TrackRef]] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
-        ref = TrackRef(name=item) if isinstance(item, str) else TrackRef(item.name, item.weight)
+        ref = (
+            TrackRef(name=item)
+            if isinstance(item, str)
+            else TrackRef(item.name, item.weight, item.reverse)
+        )
         item_path = f"{path}[{index}]"
+        if ref.reverse is not None and not reverse:
+            problems.append(
+                ConfigProblem(f"{item_path}.reverse", "only interfaces and scripts can be "
+                              "reversed; use a negative weight for a file")
+            )
         if ref.weight is not None:
             check_weight(ref.weight, limit, f"{item_path}.weight", problems)
         if ref.name in seen:

@@ -22,7 +22,7 @@ from vrrpd.control.server import ControlServer
 from vrrpd.export.metrics_server import MetricsExporter
 from vrrpd.export.sdnotify import Notifier
 from vrrpd.io import errors as io_errors
-from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
+from vrrpd.io.garp import FrameSender
 from vrrpd.io.netlink import (
     AddressRemoved,
     LinkChanged,
@@ -40,12 +40,13 @@ from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
 from vrrpd.runtime.preflight import ADDRESS_FAMILY, StartupError, prepare
 from vrrpd.runtime.receive import Listener
 from vrrpd.runtime.reload import reload as reload_config
-from vrrpd.runtime.seams import Instance
+from vrrpd.runtime.seams import Announcer, Instance
 from vrrpd.runtime.sockets import SocketRegistry
 from vrrpd.runtime.split_brain import Payload, SplitBrainWatches
 from vrrpd.runtime.status import SCHEMA_VERSION, daemon_status, summary
 from vrrpd.runtime.sync_groups import SyncGroups
 from vrrpd.runtime.tracking import TrackMonitor
+from vrrpd.runtime.vip_links import announcer, resolve
 from vrrpd.runtime.watch import watch_forever
 
 if TYPE_CHECKING:
@@ -170,7 +171,8 @@ class Daemon:
         assert nl is not None, "instances are added inside run()'s Netlink session"
         link = await nl.link(cfg.interface)
         self.link_up.setdefault(link.index, link.up)
-        primary = await prepare(nl, cfg, link, self._log)
+        vip_links = await resolve(nl, cfg, link)  # interfaces named by `dev`: must exist
+        primary = await prepare(nl, cfg, link, self._log, vip_links.index_of)
         listener = self._listener(cfg, link)
         if cfg.virtual_router_id in listener.by_vrid:
             raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
@@ -178,13 +180,9 @@ class Daemon:
         sender = self.senders.get(link.index)
         if sender is None:
             sender = self.senders[link.index] = FrameSender(link.index)
-        ll = None  # unsolicited NA from the VIP itself, as keepalived sends it
 
-        def garp_factory(c: InstanceConfig) -> GarpSchedule:
-            return GarpSchedule(sender, build_frames(link.mac, [v.interface for v in c.vips], ll),
-                                repeat=c.garp_master_repeat, interval=c.garp_interval,
-                                second_delay=c.garp_master_delay, refresh=c.garp_master_refresh,
-                                on_sent=lambda n: self._count_garp(c.name, n))
+        def garp_factory(c: InstanceConfig) -> Announcer:  # one schedule per interface
+            return announcer(c, vip_links, self.senders, lambda n: self._count_garp(c.name, n))
 
         sock = self.vrrp_sockets.get((link.index, cfg.family))
         assert isinstance(sock, VrrpSocket)
@@ -193,7 +191,8 @@ class Daemon:
                                 on_transition=self._on_transition,
                                 routes=await self._route_table(cfg),
                                 global_config=lambda: self.config.global_,
-                                startup_delay=self._startup_delay_left())
+                                startup_delay=self._startup_delay_left(),
+                                vip_links=vip_links)
         listener.by_vrid[cfg.virtual_router_id] = runner
         listener.own.add(primary)
         self.runners[cfg.name] = runner
@@ -307,9 +306,8 @@ class Daemon:
 
     def _netlink_event(self, ev: NetlinkEvent) -> None:
         if isinstance(ev, AddressRemoved):
-            for r in self.runners.values():
-                if r.link.index == ev.ifindex:
-                    r.vip_removed(ev.address)
+            for r in self.runners.values():  # each checks its VIPs on that interface
+                r.vip_removed(ev.address, ev.ifindex)
         elif isinstance(ev, LinkRemoved):
             self.link_up[ev.ifindex] = False
             self._log.error("interface removed; its instances stay in FAULT until restart",

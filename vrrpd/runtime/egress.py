@@ -97,7 +97,8 @@ class Egress:
         self.routes = tuple(io_route(route) for route in cfg.virtual_routes)
         self.rules = tuple(io_rule(rule) for rule in cfg.virtual_rules)
         self.fallbacks = fallback_routes(cfg, primary_ip)
-        self._vips = frozenset(cfg.vip_addresses)
+        # the VIPs on the instance's own interface (the one `addresses` reads)
+        self._vips = frozenset(vip.address for vip in cfg.vips if vip.dev is None)
         self.table = table
         self._addresses = addresses
         self.counters = counters

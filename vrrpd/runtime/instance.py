@@ -39,6 +39,7 @@ from vrrpd.runtime.seams import (
     TransitionObserver,
     VipNetlink,
 )
+from vrrpd.runtime.vip_links import VipLinks
 from vrrpd.runtime.vip_work import Announce, Command, Readd, RunHooks, Step
 
 NETLINK_TIMEOUT = 5.0
@@ -82,9 +83,11 @@ class InstanceRunner:
                  on_transition: TransitionObserver | None = None,
                  routes: RouteStore | None = None,
                  global_config: Callable[[], GlobalConfig] | None = None,
-                 startup_delay: float = 0.0) -> None:
+                 startup_delay: float = 0.0, vip_links: VipLinks | None = None) -> None:
         self.cfg = cfg
         self.link = link
+        # where each address goes (vrrpd.runtime.vip_links): `link`, or the VIP's own dev
+        self.vip_links = vip_links or VipLinks(link)
         self.primary_ip = primary_ip
         self.netlink = netlink
         self._garp_factory = garp_factory
@@ -302,15 +305,15 @@ class InstanceRunner:
         finally:
             self._handover = None
 
-    async def _add_vips(self) -> None:
-        for vip in self.cfg.vips:
-            await asyncio.wait_for(
-                self.netlink.add_vip(self.link.index, vip.interface, vip.label), NETLINK_TIMEOUT)
+    async def _add_vips(self) -> None:  # advertised and excluded, each on its interface
+        for vip in self.cfg.managed_vips:
+            await asyncio.wait_for(self.netlink.add_vip(
+                self.vip_links.index_of(vip), vip.interface, vip.label), NETLINK_TIMEOUT)
 
     async def _remove_vips(self) -> None:
-        for vip in self.cfg.vips:
-            await asyncio.wait_for(self.netlink.remove_vip(self.link.index, vip.interface),
-                                   NETLINK_TIMEOUT)
+        for vip in self.cfg.managed_vips:
+            await asyncio.wait_for(self.netlink.remove_vip(
+                self.vip_links.index_of(vip), vip.interface), NETLINK_TIMEOUT)
 
     def _garp(self, reason: str) -> None:
         if self.router.state is not act.State.MASTER:
@@ -322,8 +325,8 @@ class InstanceRunner:
 
     async def _readd(self, vip: VirtualIp) -> None:
         if self.router.state is act.State.MASTER:
-            added = await asyncio.wait_for(
-                self.netlink.add_vip(self.link.index, vip.interface, vip.label), NETLINK_TIMEOUT)
+            added = await asyncio.wait_for(self.netlink.add_vip(
+                self.vip_links.index_of(vip), vip.interface, vip.label), NETLINK_TIMEOUT)
             if added:
                 self.counters.vip_readded += 1
                 self._log.warning("vip removed from outside while master; re-added",
@@ -367,12 +370,15 @@ class InstanceRunner:
             self._repair_queued = True
             self._work.put_nowait(Step.REPAIR)
 
-    def vip_removed(self, address: IPInterface) -> None:
-        """Netlink says an address left our interface: re-add it if it is ours and we are master."""
+    def vip_removed(self, address: IPInterface, ifindex: int | None = None) -> None:
+        """Netlink says an address left interface `ifindex` (None: ours): re-add it if it is
+        one of ours there and we are master."""
         if self.router.state is not act.State.MASTER:
             return
-        for vip in self.cfg.vips:
-            if vip.interface.ip == getattr(address, "ip", address):
+        ifindex = self.link.index if ifindex is None else ifindex
+        for vip in self.cfg.managed_vips:
+            if (vip.interface.ip == getattr(address, "ip", address)
+                    and self.vip_links.index_of(vip) == ifindex):
                 self._work.put_nowait(Readd(vip))
 
     async def reconfigure(self, cfg: InstanceConfig) -> None:
@@ -381,19 +387,18 @@ class InstanceRunner:
         A master first drops the VIPs no longer configured; the Router then asks for
         AddVips (idempotent: adds only the missing ones) and a fresh GARP schedule.
         """
-        old_vips = {v.interface for v in self.cfg.vips}
-        new_vips = {v.interface for v in cfg.vips}
+        old_vips = {(v.interface, self.vip_links.index_of(v)) for v in self.cfg.managed_vips}
+        new_vips = {(v.interface, self.vip_links.index_of(v)) for v in cfg.managed_vips}
         self.cfg = cfg
         self.adverts.reconfigure(cfg)
         self.garp.stop()
         self.garp = self._garp_factory(cfg)
         if self.router.state is act.State.MASTER:
-            for vip in old_vips - new_vips:
-                await asyncio.wait_for(self.netlink.remove_vip(self.link.index, vip),
-                                       NETLINK_TIMEOUT)
+            for vip, index in old_vips - new_vips:
+                await asyncio.wait_for(self.netlink.remove_vip(index, vip), NETLINK_TIMEOUT)
         params = router_params(cfg, self.primary_ip, self.router.params.startup_delay)
         self.apply(self.router.reconfigure(params, self._loop.time()))
-        self._log.info("reconfigured in place", vips=[str(v) for v in new_vips])
+        self._log.info("reconfigured in place", vips=[str(v) for v, _ in new_vips])
 
     async def close(self) -> None:
         self._cancel_timers()

@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 def tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
     """True when two instance configs differ only in what a master can apply in place."""
-    in_place = ("vips", "garp_master_delay", "garp_master_repeat", "garp_interval",
-                "garp_master_refresh", "notify", "notify_master", "notify_backup",
-                "notify_fault", "notify_timeout", "notify_stop", "notify_master_rx_lower_pri",
+    in_place = ("vips", "vips_excluded", "garp_master_delay", "garp_master_repeat",
+                "garp_interval", "garp_master_refresh", "notify", "notify_master",
+                "notify_backup", "notify_fault", "notify_timeout", "notify_stop",
+                "notify_master_rx_lower_pri",
                 "notify_convention",  # hooks are read at each transition
-                "track_interface", "track_script", "track_file")  # vrrpd.runtime.tracking
+                "track_interface", "track_script", "track_file",  # vrrpd.runtime.tracking
+                "dont_track_primary")
     same = {k: getattr(old, k) for k in in_place if hasattr(old, k)}
     return msgspec.structs.replace(new, **same) == old
 
@@ -45,24 +47,30 @@ async def reload(daemon: Daemon) -> None:
         moved = daemon.sync_groups.moved(new.sync_groups)  # restarted: no stale group state
         daemon.sync_groups.reconfigure(new.sync_groups)
         await daemon.tracking.reconfigure(new)
+        to_stop, to_start = [], []
         for cfg in new.instances:
             runner = old.pop(cfg.name, None)
             if runner is not None and runner.cfg == cfg and cfg.name not in moved:
                 continue
+            if (runner is not None and cfg.name not in moved
+                    and tunable_only(runner.cfg, cfg) and runner.vip_links.covers(cfg)):
+                await runner.reconfigure(cfg)
+                continue
+            if runner is not None:
+                to_stop.append(runner)
+            to_start.append(cfg)
+        # every instance that goes away or restarts stops before any starts, so a VRID (or a
+        # VIP) can move to another instance name, or two instances swap theirs, in one reload
+        for runner in [*to_stop, *old.values()]:
+            await daemon._remove_instance(runner)
+        for runner in old.values():
+            if daemon.mqtt is not None:
+                daemon.mqtt.remove_discovery(runner.name)  # no longer configured
+        for cfg in to_start:
             try:
-                if (runner is not None and cfg.name not in moved
-                        and tunable_only(runner.cfg, cfg)):
-                    await runner.reconfigure(cfg)
-                    continue
-                if runner is not None:
-                    await daemon._remove_instance(runner)
                 await daemon._add_instance(cfg)
             except (StartupError, io_errors.VrrpIoError) as exc:
                 daemon._log.error("reload: instance not started", instance=cfg.name,
                                   error=str(exc))
-        for runner in old.values():
-            await daemon._remove_instance(runner)
-            if daemon.mqtt is not None:
-                daemon.mqtt.remove_discovery(runner.name)  # no longer configured
         daemon.config = new
         daemon._log.info("reloaded", instances=len(daemon.runners))

@@ -117,7 +117,8 @@ class TrackMonitor:
         """What `instance` (its config) tracks, on top of what `runner`'s Router runs with:
         until the daemon restarts an instance whose priority changed, its old Router stays."""
         objects = tracked_objects(instance, self.config)
-        return Tracker(runner.router.base_priority, objects, interface=runner.cfg.interface)
+        return Tracker(runner.router.base_priority, objects, interface=runner.cfg.interface,
+                       track_own=not instance.dont_track_primary)
 
     async def _fill(self, entry: _Entry) -> None:
         """Give a new Tracker every state known, starting what is needed to learn the rest;
