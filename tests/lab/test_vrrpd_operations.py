@@ -145,6 +145,6 @@ def test_sighup_moves_a_vrid_to_a_renamed_instance(lab):
     names = [i["name"] for i in status(r2)["instances"]]
     assert names == ["VI_renamed"], r2.log_tail(30)
     wait_state(r2, "BACKUP", name="VI_renamed")
-    lab_.kill(r1, signal.SIGKILL)
+    lab_.port_down("r1")
     wait_state(r2, "MASTER", name="VI_renamed")
-    wait_holder(lab_, VIP4, "r2")
+    wait_until(lambda: lab_["r2"].has_address(VIP4), 5, message="r2 holds the VIP")
