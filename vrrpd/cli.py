@@ -72,6 +72,8 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    for warning in config.warnings:
+        print(warning.render(args.config), file=sys.stderr)
     count = len(config.instances)
     print(f"{args.config}: OK ({count} instance{'' if count == 1 else 's'})")
     return EXIT_OK

@@ -29,6 +29,8 @@ def check_interface_name(name: str, path: str, problems: list[ConfigProblem]) ->
         problems.append(
             ConfigProblem(path, f"{name!r} is not a Linux interface name (no '/', ':', spaces)")
         )
+    elif not name.isprintable():  # a NUL would cut the name short in every C API
+        problems.append(ConfigProblem(path, f"{name!r} contains a NUL or control character"))
 
 
 def parse_vips(
@@ -43,9 +45,11 @@ def parse_vips(
             ConfigProblem(
                 path,
                 f"has {len(items)} addresses; an advert carries {MAX_ADDRESSES} (put the "
-                "others in virtual_ipaddress_excluded)",
+                f"others in virtual_ipaddress_excluded; entries after [{MAX_ADDRESSES - 1}] "
+                "are not checked)",
             )
         )
+        items = items[:MAX_ADDRESSES]  # the work stays bounded whatever the file holds
     return _vip_list(items, interface, path, problems, {}, one_family=True)
 
 
@@ -73,6 +77,7 @@ def _vip_list(
     """Each entry checked at its own index; `listed` names addresses already taken (and is
     filled with these)."""
     vips: list[VirtualIp] = []
+    repeats = Repeats(path, problems, listed)
     for index, item in enumerate(items):
         item_path = f"{path}[{index}]"
         if isinstance(item, str):
@@ -93,16 +98,9 @@ def _vip_list(
                 )
             )
             continue
-        if interface_address.ip in listed:
-            where = listed[interface_address.ip]
-            problems.append(
-                ConfigProblem(
-                    address_path, f"{interface_address.ip} is already listed at {where}"
-                )
-            )
-            continue
         own = f"[{index}]" if one_family else f"{path.rsplit('.', 1)[-1]}[{index}]"
-        listed[interface_address.ip] = own
+        if repeats.seen(interface_address.ip, own, address_path):
+            continue
         if dev is not None:
             check_interface_name(dev, f"{item_path}.dev", problems)
             dev = None if dev == interface else dev  # the instance's own: same as absent
@@ -111,6 +109,7 @@ def _vip_list(
         ):
             continue
         vips.append(VirtualIp(interface=interface_address, label=label, dev=dev))
+    repeats.summarise()
     return tuple(vips)
 
 
@@ -123,6 +122,7 @@ def parse_unicast_peers(
 ) -> tuple[IPAddress, ...]:
     """The unicast peers: unicast addresses of the VIPs' family, no repeats, not our source."""
     peers: list[IPAddress] = []
+    repeats = Repeats(path, problems)
     for index, text in enumerate(texts):
         item_path = f"{path}[{index}]"
         peer = parse_unicast_address(text, family, item_path, problems)
@@ -130,13 +130,51 @@ def parse_unicast_peers(
             continue
         if peer == source:
             problems.append(ConfigProblem(item_path, f"{peer} is unicast_src_ip itself"))
-        elif peer in peers:
-            problems.append(
-                ConfigProblem(item_path, f"{peer} is already listed at [{peers.index(peer)}]")
-            )
-        else:
+        elif not repeats.seen(peer, f"[{index}]", item_path):
             peers.append(peer)
+    repeats.summarise()
     return tuple(peers)
+
+
+class Repeats:
+    """Addresses already seen in one list. The first SHOWN repeats are reported at their own
+    index; the rest become one summary line, so a list pasted 50 000 times gives a handful of
+    lines, not 50 000 (and the dict keeps the check linear)."""
+
+    SHOWN = 5
+
+    def __init__(
+        self,
+        path: str,
+        problems: list[ConfigProblem],
+        listed: dict[IPAddress, str] | None = None,
+    ) -> None:
+        """`listed`: addresses taken elsewhere, by where (`virtual_ipaddress[0]`); filled."""
+        self._path = path
+        self._problems = problems
+        self._listed: dict[IPAddress, str] = {} if listed is None else listed
+        self._count = 0
+
+    def seen(self, address: IPAddress, where: str, item_path: str) -> bool:
+        """Record `address` as listed at `where` (`[3]`); True (and reported, or counted for
+        the summary) when it was listed before."""
+        first = self._listed.setdefault(address, where)
+        if first == where:
+            return False
+        self._count += 1
+        if self._count <= self.SHOWN:
+            self._problems.append(
+                ConfigProblem(item_path, f"{address} is already listed at {first}")
+            )
+        return True
+
+    def summarise(self) -> None:
+        """One line for the repeats beyond the first SHOWN."""
+        hidden = self._count - self.SHOWN
+        if hidden > 0:
+            self._problems.append(
+                ConfigProblem(self._path, f"{hidden} more entries repeat an earlier address")
+            )
 
 
 def parse_unicast_address(
@@ -167,19 +205,32 @@ def _parse_vip(
             ConfigProblem(path, f"{text!r} is not an address with an optional /prefix length")
         )
         return None
-    problem = _not_unicast(interface_address)
-    network = interface_address.network
-    if (
-        problem is None
-        and isinstance(interface_address, IPv4Interface)
-        and network.prefixlen < 31
-        and interface_address.ip == network.broadcast_address
-    ):
-        problem = f"{interface_address.ip} is the broadcast address of {network}"
+    problem = _not_unicast(interface_address) or _not_a_host_of_its_prefix(interface_address)
     if problem is not None:
         problems.append(ConfigProblem(path, problem))
         return None
     return interface_address
+
+
+def _not_a_host_of_its_prefix(interface_address: IPv4Interface | IPv6Interface) -> str | None:
+    """The addresses of a prefix that are no host's: IPv4's network and broadcast addresses
+    (not on /31 and /32, RFC 3021), IPv6's subnet-router anycast address (RFC 4291 §2.6.1;
+    not on /127 and /128, RFC 6164). Taking one would answer for the whole subnet."""
+    network = interface_address.network
+    address = interface_address.ip
+    if isinstance(interface_address, IPv4Interface):
+        if network.prefixlen >= 31:
+            return None
+        if address == network.network_address:
+            return f"{address} is the network address of {network}; use a host address"
+        if address == network.broadcast_address:
+            return f"{address} is the broadcast address of {network}"
+        return None
+    if network.prefixlen < 127 and address == network.network_address:
+        return (
+            f"{address} is the subnet-router anycast address of {network}; use a host address"
+        )
+    return None
 
 
 def _not_unicast(address_or_interface: IPAddress | IPv4Interface | IPv6Interface) -> str | None:
@@ -219,6 +270,8 @@ def _label_ok(
         problem = f"{label!r} is longer than {IFNAMSIZ - 1} bytes"
     elif any(char == "/" or char.isspace() for char in label):
         problem = f"{label!r} may not contain '/' or spaces"
+    elif not label.isprintable():
+        problem = f"{label!r} contains a NUL or control character"
     else:
         return True
     problems.append(ConfigProblem(path, problem))

@@ -7,7 +7,6 @@ failed value), so one run lists every mistake of the instance.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv6Address
 
@@ -21,6 +20,7 @@ from vrrpd.config.addresses import (
 from vrrpd.config.errors import ConfigProblem
 from vrrpd.config.hooks import instance_hooks
 from vrrpd.config.model import InstanceConfig
+from vrrpd.config.names import NAME_RULE, valid_name
 from vrrpd.config.routes import instance_routing
 from vrrpd.config.schema import RawAuthentication, RawInstance
 from vrrpd.protocol.packet import (
@@ -31,7 +31,6 @@ from vrrpd.protocol.packet import (
     V3_MAX_INTERVAL,
 )
 
-_INSTANCE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DELAY = 3600.0  # preempt_delay and garp_master_delay: an hour is already a typo
 MAX_REFRESH = 86400.0
 MAX_SPLIT_BRAIN_AFTER = 100
@@ -48,12 +47,8 @@ def build_instance(
     def report(key: str, message: str) -> None:
         problems.append(ConfigProblem(f"{path}.{key}" if key else path, message))
 
-    if not _INSTANCE_NAME.match(name):
-        report(
-            "",
-            "instance names are 1 to 64 letters, digits, '_', '-' or '.' "
-            "(they appear in status output and MQTT topics)",
-        )
+    if not valid_name(name):
+        report("", f"instance names are {NAME_RULE} (they reach hooks, MQTT topics and metrics)")
     check_interface_name(raw.interface, f"{path}.interface", problems)
     if not 1 <= raw.virtual_router_id <= 255:
         report("virtual_router_id", f"must be 1..255, got {raw.virtual_router_id}")

@@ -18,6 +18,8 @@ from ipaddress import (
 
 import msgspec
 
+from vrrpd.config.errors import ConfigWarning
+
 IPAddress = IPv4Address | IPv6Address
 IPInterface = IPv4Interface | IPv6Interface
 IPNetwork = IPv4Network | IPv6Network
@@ -251,6 +253,8 @@ class Config(_Frozen):
     track_files: tuple[TrackFileConfig, ...] = ()
     sync_groups: tuple[SyncGroupConfig, ...] = ()
     log: LogConfig = LogConfig()
+    # valid but probably unintended settings (vrrpd.config.advice); never a reason to reject
+    warnings: tuple[ConfigWarning, ...] = ()
 
     def instance(self, name: str) -> InstanceConfig:
         """The instance called `name`; KeyError if there is none."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import re
 import stat
 from collections.abc import Collection
 from typing import Any
@@ -23,10 +22,10 @@ from vrrpd.config.addresses import check_interface_name
 from vrrpd.config.errors import ConfigProblem
 from vrrpd.config.hooks import check_command, check_timeout
 from vrrpd.config.model import ScriptConfig, TrackFileConfig, TrackRef
+from vrrpd.config.names import NAME_RULE, valid_name
 from vrrpd.config.schema import RawInstance, RawScript, RawTrackFile, RawTrackRef
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path
 
-NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 SCRIPT_WEIGHT = 253  # keepalived: vrrp_script and track_interface weights are -253..253
 FILE_WEIGHT = 254  # track_file weights are -254..254 (a file may hold a negative value)
 MIN_INTERVAL = 0.1
@@ -44,10 +43,8 @@ def named_tables(
     decoded = []
     for name, table in value.items():
         path = join_path(section, name)
-        if not NAME.match(name):
-            problems.append(
-                ConfigProblem(path, "names are 1 to 64 letters, digits, '_', '-' or '.'")
-            )
+        if not valid_name(name):
+            problems.append(ConfigProblem(path, f"names are {NAME_RULE}"))
         raw = decode_value(table, cls, path, problems)
         if raw is not INVALID:
             decoded.append((name, path, raw))

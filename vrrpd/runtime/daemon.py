@@ -344,6 +344,8 @@ def run(config_path: str, socket_path: str | None, log_level: str | None = None)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    for warning in config.warnings:
+        print(warning.render(config_path), file=sys.stderr)
     log.configure(log_level or config.global_.log_level, journald=config.log.journald)
     missing = missing_capabilities()
     if missing:

@@ -43,6 +43,8 @@ async def reload(daemon: Daemon) -> None:
             daemon._log.error("reload rejected; keeping the running configuration",
                               problems=str(exc).splitlines())
             return
+        for warning in new.warnings:
+            daemon._log.warning("config warning", warning=warning.render(daemon.config_path))
         old = dict(daemon.runners)
         moved = daemon.sync_groups.moved(new.sync_groups)  # restarted: no stale group state
         daemon.sync_groups.reconfigure(new.sync_groups)
