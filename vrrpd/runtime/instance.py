@@ -31,6 +31,7 @@ from vrrpd.runtime.counters import Counters
 from vrrpd.runtime.egress import Egress, RouteStore
 from vrrpd.runtime.notify import rx_lower_job, transition_job
 from vrrpd.runtime.peers import PeerTable
+from vrrpd.runtime.receive import LogLimiter
 from vrrpd.runtime.seams import (
     AdvertSocket,
     Announcer,
@@ -106,6 +107,7 @@ class InstanceRunner:
         self._log = log.get().bind(instance=cfg.name)
         self.adverts = Adverts(cfg, router=self.router, sock=sock, primary_ip=primary_ip,
                                counters=self.counters, log=self._log, loop=self._loop)
+        self._limit = LogLimiter()  # drops and notes the Router explains: one line per 10 s
         self.since_wall: float | None = None
         self.old_state: str | None = None  # the state before the last transition
         # notify hooks run after the transition's VIP work, on their own task (vrrpd.runtime.notify)
@@ -209,6 +211,13 @@ class InstanceRunner:
                 self.counters.drop(a.reason)
                 if self._advert_src is not None:
                     self.peer_table.dropped(self._advert_src, a.reason)
+                if a.detail:  # evidence of a misconfiguration: say so, rate-limited
+                    self._limit((self.name, a.reason), self._log.warning, "dropped advert",
+                                reason=a.reason.value, detail=a.detail)
+            elif isinstance(a, act.AdvertNoted):
+                self.counters.note(a.reason)
+                self._limit((self.name, a.reason), self._log.warning, "advert noted",
+                            reason=a.reason.value, detail=a.detail)
             else:  # pragma: no cover - a new action type must be handled here
                 self._log.error("unhandled action", action=repr(a))
         if self.adverts.holding:
