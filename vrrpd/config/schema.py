@@ -30,8 +30,8 @@ class RawGlobal(_Table):
     """Name of this node in MQTT topics, metrics and logs: non-empty, no spaces, '/', '+'
     or '#'."""
     control_socket: str = DEFAULT_CONTROL_SOCKET
-    """Path of the Unix socket `vrrpd status` talks to (at most 107 bytes). `--socket` and
-    VRRPD_SOCKET override it."""
+    """Path of the Unix socket `vrrpd status` talks to: absolute, not a directory, at most 107
+    bytes. `--socket` and VRRPD_SOCKET override it."""
     log_level: str = "info"
     """`debug`, `info`, `warning` or `error`; `vrrpd run --log-level` overrides it."""
     notify: tuple[str, ...] = ()
@@ -193,7 +193,8 @@ class RawTrackRef(_Table):
 
 
 class RawInstance(_Table):
-    """`[instances.NAME]`: one VRRP instance (NAME: 1 to 64 letters, digits, '_', '-', '.')."""
+    """`[instances.NAME]`: one VRRP instance (NAME: 1 to 64 letters, digits, '_', '-', '.',
+    not starting with '-' or '.')."""
 
     interface: str
     """Interface the instance sends adverts on and adds its virtual addresses to."""
