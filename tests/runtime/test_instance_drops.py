@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from ipaddress import ip_address
 
-from tests.runtime.test_instance_ordering import Link, World
+from tests.runtime.fakes import link_info
+from tests.runtime.test_instance_ordering import World
 from vrrpd.config import parse_config
 from vrrpd.protocol.packet import Advert
 from vrrpd.runtime.instance import InstanceRunner
@@ -42,7 +43,7 @@ def _scenario(adverts: list[Advert]) -> tuple[dict, list]:
     async def scenario():
         world = World()
         cfg = parse_config(CONFIG, "t.toml").instances[0]
-        runner = InstanceRunner(cfg, link=Link(), primary_ip=ip_address("192.0.2.11"),
+        runner = InstanceRunner(cfg, link=link_info(), primary_ip=ip_address("192.0.2.11"),
                                 sock=world, netlink=world, garp_factory=lambda c: world)
         log = runner._log = Log()
         runner.start()
