@@ -12,12 +12,18 @@ import pytest
 from tests.config.conftest import instance_toml
 from vrrpd import log
 from vrrpd.config import parse_config
-from vrrpd.runtime.preflight import StartupError, prepare
+from vrrpd.io.netlink import HeldAddress
+from vrrpd.runtime.preflight import ConfigConflict, StartupError, prepare
 
 
 class FakeNetlink:
-    def __init__(self, addresses: list[str]) -> None:
+    def __init__(self, addresses: list[str], ours: tuple[str, ...] = ()) -> None:
         self._addresses = [ip_interface(a) for a in addresses]
+        self._ours = {ip_interface(a) for a in ours}
+        self.removed: list[tuple[int, object]] = []
+
+    async def held(self, ifindex: int, family: int) -> list[HeldAddress]:
+        return [HeldAddress(a, a in self._ours) for a in self._addresses]
 
     async def primary_address(self, ifindex: int, family: int):
         return self._addresses[0].ip if self._addresses else None
@@ -29,13 +35,15 @@ class FakeNetlink:
         return []
 
     async def remove_vip(self, ifindex: int, vip) -> bool:
-        return False
+        self.removed.append((ifindex, vip))
+        return True
 
 
-def prepared(addresses: list[str], **keys):
+def prepared(addresses: list[str], netlink: FakeNetlink | None = None, **keys):
     cfg = parse_config(instance_toml(**keys), "test.toml").instances[0]
     link = SimpleNamespace(index=2)
-    return asyncio.run(prepare(FakeNetlink(addresses), cfg, link, log.get()))  # type: ignore[arg-type]
+    nl = netlink or FakeNetlink(addresses)
+    return asyncio.run(prepare(nl, cfg, link, log.get()))  # type: ignore[arg-type]
 
 
 def test_the_primary_address_by_default():
@@ -54,3 +62,26 @@ def test_mcast_src_ip_not_on_the_interface_is_a_clear_start_error():
         "instances.VI_1: mcast_src_ip 192.0.2.99 is not an address of eth0; add it there or "
         "remove mcast_src_ip"
     )
+
+
+def test_the_primary_address_as_a_vip_is_refused_and_kept():
+    nl = FakeNetlink(["192.0.2.11/24"])
+    with pytest.raises(ConfigConflict) as error:
+        prepared([], nl, virtual_ipaddress=["192.0.2.100/24", "192.0.2.11/24"])
+    assert error.value.problem.path == "instances.VI_1.virtual_ipaddress[1]"
+    assert str(error.value).startswith("instances.VI_1.virtual_ipaddress[1]: 192.0.2.11 is "
+                                       "already an address of eth0 (192.0.2.11/24)")
+    assert nl.removed == []  # before: "removed stale VIP" deleted the node's own address
+
+
+def test_an_excluded_vip_equal_to_a_foreign_address_names_its_key():
+    nl = FakeNetlink(["192.0.2.11/24", "192.0.2.50/24"])
+    with pytest.raises(ConfigConflict) as error:
+        prepared([], nl, virtual_ipaddress_excluded=["192.0.2.50/24"])
+    assert error.value.problem.path == "instances.VI_1.virtual_ipaddress_excluded[0]"
+
+
+def test_only_our_own_leftover_is_removed():
+    nl = FakeNetlink(["192.0.2.11/24", "192.0.2.100/32"], ours=("192.0.2.100/32",))
+    prepared([], nl, virtual_ipaddress=["192.0.2.100/24"])
+    assert nl.removed == [(2, ip_interface("192.0.2.100/32"))]  # as it is on the interface

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from vrrpd.config import ConfigError, load_config
+from vrrpd.config import ConfigError
 from vrrpd.config.model import InstanceConfig
 from vrrpd.io import errors as io_errors
+from vrrpd.runtime.config_read import load_off_loop
 from vrrpd.runtime.preflight import StartupError
 
 if TYPE_CHECKING:
@@ -37,8 +38,8 @@ def tunable_only(old: InstanceConfig, new: InstanceConfig) -> bool:
 async def reload(daemon: Daemon) -> None:
     """One reload at a time (the daemon's lock); errors per instance are logged, not raised."""
     async with daemon._reload_lock:
-        try:
-            new = load_config(daemon.config_path)
+        try:  # off the loop: a big or hostile file must not delay a single advert
+            new = await load_off_loop(daemon.config_path)
         except ConfigError as exc:
             daemon._log.error("reload rejected; keeping the running configuration",
                               problems=str(exc).splitlines())
@@ -52,9 +53,10 @@ async def reload(daemon: Daemon) -> None:
         to_stop, to_start = [], []
         for cfg in new.instances:
             runner = old.pop(cfg.name, None)
-            if runner is not None and runner.cfg == cfg and cfg.name not in moved:
+            lost = cfg.name in daemon.lifecycle.lost  # restart it: its interface may be back
+            if runner is not None and runner.cfg == cfg and cfg.name not in moved and not lost:
                 continue
-            if (runner is not None and cfg.name not in moved
+            if (runner is not None and cfg.name not in moved and not lost
                     and tunable_only(runner.cfg, cfg) and runner.vip_links.covers(cfg)):
                 await runner.reconfigure(cfg)
                 continue
@@ -63,6 +65,8 @@ async def reload(daemon: Daemon) -> None:
             to_start.append(cfg)
         # every instance that goes away or restarts stops before any starts, so a VRID (or a
         # VIP) can move to another instance name, or two instances swap theirs, in one reload
+        for runner in old.values():
+            daemon.lifecycle.forget(runner.name)  # no longer configured
         for runner in [*to_stop, *old.values()]:
             await daemon._remove_instance(runner)
         for runner in old.values():
@@ -71,6 +75,7 @@ async def reload(daemon: Daemon) -> None:
         for cfg in to_start:
             try:
                 await daemon._add_instance(cfg)
+                daemon.lifecycle.forget(cfg.name)
             except (StartupError, io_errors.VrrpIoError) as exc:
                 daemon._log.error("reload: instance not started", instance=cfg.name,
                                   error=str(exc))

@@ -85,6 +85,9 @@ class TrackMonitor:
         if entry is None or entry.runner is not runner:
             return
         del self._entries[runner.name]
+        index = runner.link.index
+        if not any(e.runner.link.index == index for e in self._entries.values()):
+            self._own.pop(index, None)  # a re-bound instance starts from the link's state now
         await self._prune()
 
     async def reconfigure(self, config: Config) -> None:
