@@ -45,3 +45,10 @@ def test_dump_in_a_namespace_marks_our_vip_and_not_the_primary(netpair):
     found = {ip_interface(address): ours for address, ours in json.loads(out)[a.ifname]}
     assert found[a.ipv4] is False and found[VIP4] is True
     assert found[a.ipv6] is False
+
+
+@pytest.mark.parametrize("release,keeps", [
+    ("6.18.44-fc-v657", True), ("6.1.0-13-amd64", True), ("5.15.0-91-generic", False),
+    ("6.0.9", False), ("weird", True)])
+def test_kernel_keeps_addr_proto_from_6_1(release, keeps):
+    assert netlink.kernel_keeps_addr_proto(release) is keeps

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
@@ -52,6 +53,15 @@ class LinkInfo:
     mac: str
     up: bool
     mtu: int
+
+
+def kernel_keeps_addr_proto(release: str | None = None) -> bool:
+    """IFA_PROTO is kept from Linux 6.1 on (`release` defaults to this kernel's)."""
+    parts = (release or os.uname().release).split(".")
+    try:
+        return (int(parts[0]), int(parts[1].split("-")[0])) >= (6, 1)
+    except (IndexError, ValueError):
+        return True  # unknown format: assume a modern kernel
 
 
 @dataclass(frozen=True, slots=True)

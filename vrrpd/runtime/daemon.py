@@ -31,6 +31,7 @@ from vrrpd.io.netlink import (
     LinkRemoved,
     Netlink,
     NetlinkEvent,
+    kernel_keeps_addr_proto,
 )
 from vrrpd.io.rawsock import Received, VrrpSocket
 from vrrpd.io.route_types import RouteEvent
@@ -115,6 +116,10 @@ class Daemon:
         try:
             async with Netlink() as nl:
                 self.netlink = nl
+                if not kernel_keeps_addr_proto():
+                    self._log.warning("this kernel (before Linux 6.1) does not keep the mark "
+                                      "on the VIPs vrrpd adds (IFA_PROTO): after a crash, a "
+                                      "VIP left behind is refused as foreign at the next start")
                 for cfg in self.config.instances:  # refuse a clash before anything starts
                     link = await nl.link(cfg.interface)
                     vip_links = await resolve(nl, cfg, link)
