@@ -17,6 +17,11 @@ ADVERT_INT = 0.1
 # Master_Down_Interval of the backups (priority 100): 3 x 0.1 + (256 - 100) / 256 x 0.1 s
 MASTER_DOWN_S = 3 * ADVERT_INT + (256 - 100) / 256 * ADVERT_INT
 
+# A partition healed just after a takeover: the router that backs off may announce itself
+# after the master's heal burst, and the master's second heal burst comes garp_master_delay
+# (1.1 s by default, past the clients' neighbour locktime) later, whoever was partitioned.
+HEAL_SECOND_BURST_S = 1.1
+
 # fault class -> (weight, protocol floor in s when it hits the master). The floor is what
 # the protocol itself costs the client: a master gone silent is noticed after Master_Down.
 FAULTS: dict[str, tuple[int, float]] = {
@@ -58,6 +63,8 @@ def schedule(seed: int, count: int) -> list[Fault]:
 
 def outage_bound(kind: str, hit_master: bool, margin: float) -> float:
     """The longest client outage (s) a fault of `kind` may cause: protocol floor + margin."""
+    if kind == "partition":
+        return HEAL_SECOND_BURST_S + margin
     return (FAULTS[kind][1] if hit_master else 0.0) + margin
 
 

@@ -25,6 +25,7 @@ def test_same_seed_same_schedule_and_every_class_drawn():
 def test_outage_bound_is_floor_plus_margin():
     assert outage_bound("kill", True, 1.0) == pytest.approx(MASTER_DOWN_S + 1.0)
     assert outage_bound("kill", False, 1.0) == 1.0
+    assert outage_bound("partition", False, 1.0) == pytest.approx(2.1)
     assert pytest.approx(0.3609375) == MASTER_DOWN_S
 
 
