@@ -9,6 +9,7 @@ import os
 import pytest
 
 from vrrpd.config import ConfigError
+from vrrpd.config.source import MAX_CONFIG_BYTES
 from vrrpd.runtime import config_read as reload_mod
 from vrrpd.runtime.daemon import Daemon
 from vrrpd.runtime.loop_lag import LoopLag
@@ -40,8 +41,8 @@ def test_oversized_file_is_refused_with_one_clear_line(tmp_path):
     path.write_text("#" * 12 * 1024 * 1024)
     with pytest.raises(ConfigError) as info:
         asyncio.run(reload_mod.load_off_loop(str(path)))
-    assert str(info.value) == (f"{path}: file is {os.path.getsize(path)} bytes; "
-                               f"the limit is {reload_mod.MAX_CONFIG_BYTES} bytes")
+    assert str(info.value) == (f"{path}: the file is {os.path.getsize(path)} bytes; "
+                               f"the limit is {MAX_CONFIG_BYTES} bytes (1 MiB)")
 
 
 def test_a_fifo_is_refused_instead_of_read_for_ever(tmp_path):
