@@ -27,6 +27,7 @@ from .chaos_plan import (
     FAULTS,
     PRIORITY,
     ROUTERS,
+    TRAILING_S,
     Fault,
     Settled,
     outage_bound,
@@ -35,6 +36,7 @@ from .chaos_plan import (
     window_outage,
 )
 from .lab import Lab
+from .probe import Prober
 
 STABLE_S = 1.0  # the settled picture must hold this long
 SETTLE_MAX_S = 10.0
@@ -174,16 +176,27 @@ def run_fault(lab: Lab, cluster: Cluster, fault: Fault, margin: float, t0: float
     _apply(lab, cluster, fault, target)
     settle_s, seen = _wait_settled(cluster)
     problems = violations(seen)
+    bound = outage_bound(fault.kind, hit_master, margin)
+    # probe on until the client is answered again, or the bound has passed since the fault
+    # was undone: a recovery that comes late must be seen, not cut off by the window's end
+    undone = time.monotonic() - settle_s
     quiet_end = time.monotonic() + QUIET_S
-    while not problems and time.monotonic() < quiet_end:
+    while not problems and (time.monotonic() < quiet_end or (
+            not _answered(prober) and time.monotonic() < undone + bound + TRAILING_S)):
         time.sleep(POLL_S)
         problems = violations(_settled(cluster))
     result = prober.stop()
     outage = window_outage([(p.sent_at, p.received_at) for p in result.probes])
-    bound = outage_bound(fault.kind, hit_master, margin)
     if outage > bound:
         problems.append(f"client outage {_ms(outage)} over the bound {_ms(bound)}")
     return Outcome(fault, target, hit_master, at, settle_s, outage, bound, problems)
+
+
+def _answered(prober: Prober) -> bool:
+    """The client's last probes (but the ones still in flight) were answered."""
+    probes = prober.snapshot().probes
+    settled = [p for p in probes if p.sent_at < time.monotonic() - 0.1]
+    return bool(settled) and settled[-1].received_at is not None
 
 
 def _line(o: Outcome) -> str:
