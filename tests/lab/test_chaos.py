@@ -3,7 +3,7 @@ violation (the seed is printed; replay it with `python -m netns_lab chaos --seed
 
 from __future__ import annotations
 
-import secrets
+import os
 
 import pytest
 from netns_lab.chaos import run_chaos
@@ -12,7 +12,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.timeout(400)]
 
 
 def test_two_minute_chaos_run_has_no_violation(capsys):
-    seed = secrets.randbelow(2**31)
+    # a fixed schedule in the suite (reproducible CI); VRRPD_CHAOS_SEED explores others
+    seed = int(os.environ.get("VRRPD_CHAOS_SEED", "549762912"))
     lines: list[str] = []
     report = run_chaos(2.0, seed, "vrrpd", say=lines.append)
     print("\n".join(lines))
