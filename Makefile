@@ -18,12 +18,13 @@ PIP_ARGS ?=
 INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" VENVDIR="$(VENVDIR)" \
 	PYTHON="$(INSTALL_PYTHON)" PIP_ARGS="$(PIP_ARGS)"
 
-.PHONY: help venv deps test test-unit lint demo bench clean sweep docs install uninstall deb
+.PHONY: help venv deps test test-unit lint demo bench chaos clean sweep docs install uninstall deb
 
 help:
 	@echo "make demo      - build a netns lab, run two vrrpd routers, fail the master over, show it"
 	@echo "make test      - install what is needed (venv, Debian packages) and run the whole suite"
 	@echo "make bench     - measure client-visible outage: vrrpd vs keepalived, same run"
+	@echo "make chaos     - seeded random faults on 3 routers, vrrpd then keepalived (CHAOS_MINUTES, CHAOS_SEED)"
 	@echo "make lint      - ruff"
 	@echo "make sweep     - remove lab namespaces/processes left by an interrupted run"
 	@echo "make install   - production install: venv in $(VENVDIR), vrrpd in $(PREFIX)/sbin, unit, man pages"
@@ -62,6 +63,11 @@ demo: venv deps
 
 bench: venv deps
 	$(LAB) $(PY) -m netns_lab bench
+
+CHAOS_MINUTES ?= 10
+CHAOS_SEED ?=
+chaos: venv deps
+	$(LAB) $(PY) -m netns_lab chaos --minutes $(CHAOS_MINUTES) --impl both $(if $(CHAOS_SEED),--seed $(CHAOS_SEED))
 
 sweep: venv
 	$(LAB) $(PY) -m netns_lab sweep

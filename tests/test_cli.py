@@ -154,3 +154,24 @@ def test_python_dash_m_runs_the_same_cli(tmp_path: Path):
     assert check.returncode == 2
     assert f"{bad}: instances.VI_1.interface: required key is missing" in check.stderr
     assert "Traceback" not in check.stderr
+
+
+def test_check_config_reports_a_vip_the_interface_already_has(tmp_path, capsys, monkeypatch):
+    from ipaddress import ip_interface
+
+    from vrrpd.io import host_addresses
+
+    monkeypatch.setattr(host_addresses, "host_addresses",
+                        lambda: {"eth0": [(ip_interface("192.0.2.101/24"), False)]})
+    path = write(tmp_path, VALID)
+    assert main(["check-config", "-c", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: instances.VI_2.virtual_ipaddress[0]: 192.0.2.101 is already")
+    assert len(err.splitlines()) == 1
+
+
+def test_check_config_skips_host_checks_when_netlink_is_unreadable(tmp_path, capsys, monkeypatch):
+    from vrrpd.io import host_addresses
+
+    monkeypatch.setattr(host_addresses, "host_addresses", lambda: None)
+    assert main(["check-config", "-c", str(write(tmp_path, VALID))]) == 0

@@ -72,6 +72,16 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    from vrrpd.config.host_conflicts import vip_conflicts
+    from vrrpd.io.host_addresses import host_addresses
+
+    held = host_addresses()  # None: netlink unreadable here, host checks skipped
+    problems = vip_conflicts(config.instances, held.get) if held is not None else []
+    if problems:
+        print(ConfigError(args.config, problems), file=sys.stderr)
+        return EXIT_USAGE
+    for warning in config.warnings:
+        print(warning.render(args.config), file=sys.stderr)
     count = len(config.instances)
     print(f"{args.config}: OK ({count} instance{'' if count == 1 else 's'})")
     return EXIT_OK

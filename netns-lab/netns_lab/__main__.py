@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .bench import add_bench_parser
+from .chaos import add_chaos_parser
 from .demo import demo_keepalived
 from .errors import LabError
 from .lab import Lab
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--prefix")
     demo.set_defaults(func=cmd_demo)
     add_bench_parser(sub)
+    add_chaos_parser(sub)
     return parser
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import daemons, topology
+from . import daemons, iface_faults, topology
 from .capture import VRRP_FILTER, Capture, start_capture
 from .errors import LabError
 from .host import Host
@@ -220,6 +220,17 @@ class Lab:
             time.sleep(down_s)
         finally:
             self.port_up(host)
+
+    def delete_interface(self, host: HostRef) -> None:
+        """Delete the host's eth0 (its switch port goes with it): a NIC unplugged."""
+        iface_faults.delete_interface(self.host(host))
+
+    def create_interface(self, host: HostRef, mac: str | None = None) -> str:
+        """Re-create the host's eth0 with a new MAC (random unless given) and its addresses."""
+        return iface_faults.create_interface(self.host(host), self._switch(), mac)
+
+    def rename_interface(self, host: HostRef, old: str, new: str) -> None:
+        iface_faults.rename_interface(self.host(host), old, new)
 
     def partition_vrrp(self, a: HostRef, b: HostRef) -> None:
         """Drop VRRP between two hosts on the switch (other traffic still flows)."""

@@ -6,6 +6,8 @@ from ipaddress import ip_address, ip_interface
 
 import pytest
 
+from tests.config.conftest import instance_toml
+
 VIPS = "instances.VI_1.virtual_ipaddress"
 
 
@@ -45,7 +47,8 @@ def test_more_addresses_than_an_advert_carries(only_problem, make_instance):
     addresses = [f"2001:db8::{index:x}" for index in range(1, 257)]
     assert only_problem(make_instance(virtual_ipaddress=addresses)) == (
         VIPS,
-        "has 256 addresses; an advert carries 255",
+        "has 256 addresses; an advert carries 255 (put the others in "
+        "virtual_ipaddress_excluded; entries after [254] are not checked)",
     )
 
 
@@ -82,7 +85,9 @@ def test_bad_address_in_table_form_is_reported_at_address(only_problem, make_ins
     )
 
 
-@pytest.mark.parametrize("text", ["192.0.2.255/31", "192.0.2.255/32", "192.0.2.0/24", "fe80::1/64"])
+@pytest.mark.parametrize(
+    "text", ["192.0.2.255/31", "192.0.2.0/31", "192.0.2.0/32", "fe80::1/64", "2001:db8::/127"]
+)
 def test_addresses_linux_accepts(instance_of, text):
     assert str(instance_of(virtual_ipaddress=[text]).vips[0].interface) == text
 
@@ -93,12 +98,12 @@ def test_one_family_per_instance(problems_in, make_instance):
         (
             f"{VIPS}[1]",
             "'2001:db8::1' is IPv6 but the first address is IPv4; use one instance per address "
-            "family",
+            "family (or virtual_ipaddress_excluded for the other family)",
         ),
         (
             f"{VIPS}[2].address",
             "'2001:db8::2' is IPv6 but the first address is IPv4; use one instance per address "
-            "family",
+            "family (or virtual_ipaddress_excluded for the other family)",
         ),
     ]
 
@@ -212,3 +217,123 @@ def test_peer_family_is_checked_against_ipv6_vips(only_problem, make_instance):
         "instances.VI_1.unicast_peer[0]",
         "192.0.2.2 is IPv4 but the virtual addresses are IPv6",
     )
+
+
+# -- mcast_src_ip ----------------------------------------------------------------------------
+
+
+def test_mcast_src_ip(instance_of):
+    assert instance_of().mcast_src_ip is None
+    instance = instance_of(mcast_src_ip="192.0.2.11")
+    assert instance.mcast_src_ip == ip_address("192.0.2.11")
+    assert not instance.unicast  # still multicast adverts
+
+
+def test_mcast_src_ip_ipv6_link_local(instance_of):
+    instance = instance_of(virtual_ipaddress=["2001:db8::100/64"], mcast_src_ip="fe80::11")
+    assert instance.mcast_src_ip == ip_address("fe80::11")
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"mcast_src_ip": "192.0.2.300"}, "'192.0.2.300' is not an IP address"),
+        ({"mcast_src_ip": "224.0.0.18"}, "224.0.0.18 is a multicast address"),
+        (
+            {"mcast_src_ip": "2001:db8::11"},
+            "2001:db8::11 is IPv6 but the virtual addresses are IPv4",
+        ),
+        (
+            {"virtual_ipaddress": ["2001:db8::100/64"], "mcast_src_ip": "2001:db8::11"},
+            "2001:db8::11 is not link-local; IPv6 adverts are sent from the interface's "
+            "link-local address (RFC 5798 §5.1.2.1)",
+        ),
+        (
+            {"mcast_src_ip": "192.0.2.11", "unicast_src_ip": "192.0.2.11",
+             "unicast_peer": ["192.0.2.12"]},
+            "is for multicast adverts; a unicast instance sends from unicast_src_ip: remove "
+            "one of them",
+        ),
+    ],
+)
+def test_mcast_src_ip_mistakes(only_problem, make_instance, keys, message):
+    assert only_problem(make_instance(**keys)) == ("instances.VI_1.mcast_src_ip", message)
+
+
+# -- virtual_ipaddress_excluded and dev -------------------------------------------------------
+
+EXCLUDED = "instances.VI_1.virtual_ipaddress_excluded"
+
+
+def test_excluded_addresses_of_both_families(instance_of):
+    instance = instance_of(
+        virtual_ipaddress_excluded=["192.0.2.50/24", {"address": "2001:db8::50/64", "dev": "eth1"}]
+    )
+    assert instance.vip_addresses == (ip_address("192.0.2.100"),)  # adverts list only these
+    assert [(str(v.interface), v.dev) for v in instance.vips_excluded] == [
+        ("192.0.2.50/24", None),
+        ("2001:db8::50/64", "eth1"),
+    ]
+    assert [str(v.address) for v in instance.managed_vips] == [
+        "192.0.2.100", "192.0.2.50", "2001:db8::50"
+    ]
+    assert instance.vip_devs == frozenset({"eth1"})
+
+
+def test_a_vip_on_another_dev_with_its_label(instance_of):
+    instance = instance_of(
+        virtual_ipaddress=["192.0.2.1/24",
+                           {"address": "198.51.100.1/24", "dev": "eth1", "label": "eth1:vip"}]
+    )
+    assert [(v.dev, v.label) for v in instance.vips] == [(None, None), ("eth1", "eth1:vip")]
+
+
+def test_dev_naming_the_instance_interface_is_the_same_as_none(instance_of):
+    instance = instance_of(virtual_ipaddress=[{"address": "192.0.2.1/24", "dev": "eth0"}])
+    assert instance.vips[0].dev is None and instance.vip_devs == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("keys", "path", "message"),
+    [
+        (
+            {"virtual_ipaddress_excluded": ["192.0.2.100/24"]},
+            f"{EXCLUDED}[0]",
+            "192.0.2.100 is already listed at virtual_ipaddress[0]",
+        ),
+        (
+            {"virtual_ipaddress_excluded": ["192.0.2.9/24", "192.0.2.9/32"]},
+            f"{EXCLUDED}[1]",
+            "192.0.2.9 is already listed at virtual_ipaddress_excluded[0]",
+        ),
+        (
+            {"virtual_ipaddress_excluded": ["224.0.0.1"]},
+            f"{EXCLUDED}[0]",
+            "224.0.0.1 is a multicast address",
+        ),
+        (
+            {"virtual_ipaddress": [{"address": "192.0.2.1/24", "dev": "eth/1"}]},
+            f"{VIPS}[0].dev",
+            "'eth/1' is not a Linux interface name (no '/', ':', spaces)",
+        ),
+        (
+            {"virtual_ipaddress_excluded": [{"address": "192.0.2.9/24", "dev": "eth1",
+                                             "label": "eth0:x"}]},
+            f"{EXCLUDED}[0].label",
+            "'eth0:x' must start with the interface name and a colon, like 'eth1:1'",
+        ),
+    ],
+)
+def test_excluded_and_dev_mistakes(only_problem, make_instance, keys, path, message):
+    assert only_problem(make_instance(**keys)) == (path, message)
+
+
+def test_an_excluded_address_of_another_instance(problems_in):
+    text = instance_toml() + instance_toml(
+        "VI_2", virtual_router_id=52, virtual_ipaddress=["192.0.2.2/24"],
+        virtual_ipaddress_excluded=["192.0.2.100/24"],
+    )
+    assert problems_in(text) == [
+        ("instances.VI_2.virtual_ipaddress_excluded[0]",
+         "192.0.2.100 is already a virtual address of instance 'VI_1'"),
+    ]

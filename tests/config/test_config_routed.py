@@ -30,13 +30,13 @@ def test_routed_instance_with_a_vip_on_lo(instance_of):
     )
     assert cfg.announce == Announce(table=100)
     assert (cfg.unicast_ttl, cfg.unicast_min_ttl) == (64, 250)
-    assert cfg.vips[0].dev == "lo" and not cfg.vips[0].on_lan
+    assert cfg.vips[0].dev == "lo"
 
 
 def test_defaults_keep_the_rfc_ttl_and_announce_nothing(instance_of):
     cfg = instance_of(**UNICAST)
     assert (cfg.unicast_ttl, cfg.unicast_min_ttl, cfg.announce) == (255, 255, None)
-    assert cfg.vips[0].on_lan
+    assert cfg.vips[0].dev is None
 
 
 def test_dev_equal_to_the_interface_is_the_default(instance_of):
@@ -51,6 +51,27 @@ def test_ipv6_host_address_on_lo(instance_of):
     assert cfg.vips[0].dev == "lo"
 
 
+def test_without_announce_a_vip_on_lo_is_keepalived_style(instance_of):
+    """No announce: lo (or any dev) is just where the address goes, any prefix, as main's
+    `dev` allows; the host-address rule is announce's only."""
+    cfg = instance_of(
+        virtual_ipaddress=[
+            {"address": "192.0.2.100/24"},
+            {"address": "192.0.2.101/24", "dev": "lo"},
+            {"address": "192.0.2.102/32", "dev": "eth1"},
+        ]
+    )
+    assert [vip.dev for vip in cfg.vips] == [None, "lo", "eth1"]
+
+
+def test_announce_with_a_vip_on_another_lan_dev(instance_of):
+    cfg = instance_of(
+        announce={"table": 100},
+        virtual_ipaddress=[{"address": "192.0.2.100/24", "dev": "eth1"}],
+    )
+    assert cfg.vips[0].dev == "eth1" and cfg.announce == Announce(table=100)
+
+
 def test_announce_works_for_a_vip_on_the_lan_too(instance_of):
     assert instance_of(announce={"table": 100}).announce == Announce(table=100)
 
@@ -58,7 +79,6 @@ def test_announce_works_for_a_vip_on_the_lan_too(instance_of):
 @pytest.mark.parametrize(
     ("keys", "path", "words"),
     [
-        ({"virtual_ipaddress": ON_LO}, "virtual_ipaddress[0].dev", "set announce"),
         (
             {
                 "announce": {"table": 100},
@@ -74,11 +94,6 @@ def test_announce_works_for_a_vip_on_the_lan_too(instance_of):
             },
             "virtual_ipaddress[0].dev",
             "host address (/128)",
-        ),
-        (
-            {"virtual_ipaddress": [{"address": "192.0.2.100/24", "dev": "eth1"}]},
-            "virtual_ipaddress[0].dev",
-            "or on 'lo'",
         ),
         (
             {

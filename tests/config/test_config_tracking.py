@@ -321,3 +321,44 @@ def test_problems_of_several_instances_are_all_listed(problems_in):
         f"{INSTANCE}.track_script[0]",
         "instances.VI_2.track_file[0]",
     ]
+
+
+# -- reverse ---------------------------------------------------------------------------------
+
+
+def test_reverse_on_scripts_and_references(program):
+    text = script(program, weight=-20, reverse=True) + instance_toml(
+        track_script=["chk"],
+        track_interface=[{"name": "eth1", "weight": 10, "reverse": True}],
+    )
+    config = parse(text)
+    assert config.scripts[0].reverse is True
+    instance = config.instances[0]
+    assert instance.track_interface == (TrackRef("eth1", 10, True),)
+    assert instance.track_script == (TrackRef("chk"),)  # the script's own reverse applies
+
+
+def test_reverse_defaults_to_false(program):
+    config = parse(script(program) + instance_toml(track_script=["chk"]))
+    assert config.scripts[0].reverse is False
+    assert config.instances[0].track_script[0].reverse is None
+
+
+def test_a_track_file_cannot_be_reversed(only_problem):
+    text = table("track_files.adj", file="/run/vrrpd/adj") + instance_toml(
+        track_file=[{"name": "adj", "weight": 2, "reverse": True}]
+    )
+    path, message = only_problem(text)
+    assert path == f"{INSTANCE}.track_file[0].reverse"
+    assert "only interfaces and scripts can be reversed" in message
+
+
+def test_reverse_must_be_a_boolean(only_problem, program):
+    path, message = only_problem(script(program, reverse="yes") + instance_toml())
+    assert path == "scripts.chk.reverse"
+    assert message == "expected true or false, got the string 'yes'"
+
+
+def test_dont_track_primary(instance_of):
+    assert instance_of().dont_track_primary is False
+    assert instance_of(dont_track_primary=True).dont_track_primary is True

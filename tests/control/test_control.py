@@ -144,3 +144,67 @@ def test_explain_request_carries_the_instance(tmp_path):
     finally:
         loop.run_until_complete(server.close())
         loop.close()
+
+
+def _raw_request(path: str, payload: bytes) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5.0)
+        sock.connect(path)
+        sock.sendall(payload)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_nested_json_request_gets_an_error_reply_not_a_traceback(tmp_path, capsys):
+    path = str(tmp_path / "v.sock")
+    loop, server = _serve(path, {})
+    try:
+        payload = b"[" * 30_000 + b"]" * 30_000 + b"\n"  # under MAX_REQUEST, too deep to decode
+        fut = loop.run_in_executor(None, _raw_request, path, payload)
+        reply = loop.run_until_complete(fut)
+    finally:
+        loop.run_until_complete(server.close())
+        loop.close()
+    assert reply == b'{"error": "request is nested too deeply"}\n'
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_connections_over_the_cap_are_closed_at_once_and_the_rest_served(tmp_path):
+    from vrrpd.control import server as server_mod
+
+    path = str(tmp_path / "v.sock")
+    loop, server = _serve(path, {"ok": True})
+    held = []
+    try:
+        async def fill() -> None:
+            for _ in range(server_mod.MAX_CLIENTS):
+                held.append(await asyncio.open_unix_connection(path))
+            await asyncio.sleep(0.2)  # let the server take them all
+
+        loop.run_until_complete(fill())
+        assert len(server._clients) == server_mod.MAX_CLIENTS
+
+        async def one_more() -> bytes:
+            reader, writer = await asyncio.open_unix_connection(path)
+            writer.write(b'{"cmd": "status"}\n')
+            try:  # closed without a reply (a reset when our request was still unread)
+                data = await asyncio.wait_for(reader.read(), 2.0)
+            except ConnectionResetError:
+                data = b""
+            writer.close()
+            return data
+
+        assert loop.run_until_complete(one_more()) == b""
+        assert server.refused == 1
+        for _reader, writer in held:
+            writer.close()
+        held.clear()
+        loop.run_until_complete(asyncio.sleep(0.2))
+        assert _ask_in_thread(loop, path) == {"ok": True}  # served again once below the cap
+    finally:
+        for _reader, writer in held:
+            writer.close()
+        loop.run_until_complete(server.close())
+        loop.close()

@@ -9,6 +9,7 @@ import aiomqtt
 
 from tests.export.test_mqtt import (  # the private-broker helpers
     FAST,
+    TEST_TIMEOUT,
     aio,
     broker,  # noqa: F401 - pytest fixture
     mqtt_config,
@@ -44,18 +45,18 @@ def test_ids_are_topic_safe():
                                    "ha/binary_sensor/vrrpd_lb_a/web_vip_master/config")
 
 
-@aio()
+@aio(TEST_TIMEOUT)
 async def test_off_by_default(broker):  # noqa: F811
     publisher = MqttPublisher(mqtt_config(broker.port), "r1", **FAST)
     publisher.start()
     publisher.publish_discovery("VI_1")
     publisher.publish_transition("VI_1", state("MASTER", "BACKUP"))
     await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="sent")
-    assert not [t for t in await retained(broker.port, "homeassistant/#")]
+    assert not [t for t in await retained(broker.port, "homeassistant/#", wait=1.0)]
     await publisher.close()
 
 
-@aio()
+@aio(TEST_TIMEOUT)
 async def test_announced_kept_after_broker_restart_and_removed(broker):  # noqa: F811
     cfg = mqtt_config(broker.port, discovery=True)
     publisher = MqttPublisher(cfg, "r1", **FAST)
@@ -64,25 +65,25 @@ async def test_announced_kept_after_broker_restart_and_removed(broker):  # noqa:
     publisher.publish_discovery("VI_2")
     publisher.publish_transition("VI_1", state("MASTER", "BACKUP"))
     await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="sent")
-    kept = await retained(broker.port, "homeassistant/#")
+    kept = await retained(broker.port, "homeassistant/#", wait=1.0)
     assert kept[SENSOR]["state_topic"] == "t/r1/VI_1/state" and BINARY in kept
     assert len(kept) == 4
     broker.stop()  # no persistence: every retained message is gone
     await until(lambda: not publisher.connected, what="disconnect")
     broker.start()
     await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="again")
-    assert len(await retained(broker.port, "homeassistant/#")) == 4
+    assert len(await retained(broker.port, "homeassistant/#", wait=1.0)) == 4
     publisher.remove_discovery("VI_2")
     publisher.remove_discovery("VI_3")  # never announced: nothing to remove
     await until(lambda: publisher.stats()["queued"] == 0, what="removal sent")
     await asyncio.sleep(0.1)
-    kept = await retained(broker.port, "homeassistant/#")
+    kept = await retained(broker.port, "homeassistant/#", wait=1.0)
     assert sorted(kept) == sorted([SENSOR, BINARY])
     await publisher.close()
     assert (await retained(broker.port))["t/r1/availability"] == "offline"  # the entities' Will
 
 
-@aio()
+@aio(TEST_TIMEOUT)
 async def test_empty_retained_payload_is_what_removes(broker):  # noqa: F811
     publisher = MqttPublisher(mqtt_config(broker.port, discovery=True), "r1", **FAST)
     got = []

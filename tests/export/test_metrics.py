@@ -227,3 +227,15 @@ def test_info_metric_and_every_status_counter():
 def test_split_brain_inactive_is_zero():
     parsed = samples(render(daemon_status(instance_status(split_brain=None))))
     assert value(parsed, "vrrpd_split_brain_active", vrrp_instance="VI_1") == 0
+
+
+def test_loop_lag_is_exported_as_max_and_recent():
+    from vrrpd.runtime.loop_lag import LoopLag
+
+    lag = LoopLag(lambda: 0.09)
+    lag.record(0.25)
+    text = render({"instances": [], "loop_lag": lag.status()})
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert families["vrrpd_loop_lag_max_seconds"].samples[0].value == 0.25
+    assert families["vrrpd_loop_lag_recent_seconds"].samples[0].value == 0.25
+    assert families["vrrpd_loop_lag_threshold_seconds"].samples[0].value == 0.09

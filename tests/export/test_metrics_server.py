@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import stat
@@ -254,3 +255,37 @@ def test_write_textfile_cleans_up_on_failure(tmp_path):
     with pytest.raises(OSError):
         write_textfile(str(target), "x\n")
     assert os.listdir(tmp_path) == ["dir.prom"]
+
+
+@aio(TEST_TIMEOUT)
+async def test_connections_over_the_cap_are_closed_at_once():
+    exporter = exporter_for(lambda: status_with("MASTER"))
+    await exporter.start()
+    held = []
+    try:
+        for _ in range(metrics_export.MAX_CONNECTIONS):
+            held.append(await asyncio.open_connection("127.0.0.1", exporter.port))
+        deadline = time.monotonic() + 3
+        while exporter._active < metrics_export.MAX_CONNECTIONS and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert exporter._active == metrics_export.MAX_CONNECTIONS
+        reader, writer = await asyncio.open_connection("127.0.0.1", exporter.port)
+        writer.write(b"GET /metrics HTTP/1.1\r\n\r\n")
+        started = time.monotonic()
+        # closed without an answer (a reset when our request was still unread)
+        with contextlib.suppress(ConnectionResetError):
+            assert await asyncio.wait_for(reader.read(), 3) == b""
+        assert time.monotonic() - started < 1  # at once, not after REQUEST_TIMEOUT
+        writer.close()
+        assert exporter.refused == 1
+        for _reader, w in held:
+            w.close()
+        held.clear()
+        while exporter._active and time.monotonic() < deadline + 3:
+            await asyncio.sleep(0.01)
+        status, _, _ = await http(exporter.port, b"GET /metrics HTTP/1.1\r\n\r\n")
+        assert status == "HTTP/1.1 200 OK"
+    finally:
+        for _reader, w in held:
+            w.close()
+        await exporter.close()

@@ -151,9 +151,11 @@ def test_extra_burst_does_not_disturb_the_schedule():
 
     run(scenario())
     offsets = sender.offsets()
-    assert len(offsets) == 6
+    assert len(offsets) == 8
     assert near(offsets[2], 0.15) and near(offsets[3], 0.2)  # the extra burst
     assert near(offsets[4], 0.4) and near(offsets[5], 0.45)  # second burst still on time
+    # and the extra burst's own second burst, past the clients' neighbour locktime
+    assert near(offsets[6], 0.55) and near(offsets[7], 0.6)
 
 
 def test_restart_replaces_the_running_schedule():

@@ -206,11 +206,6 @@ def test_a_repeated_vip_keeps_the_first_and_its_label_comes_along():
 @pytest.mark.parametrize(
     ("entry", "reason"),
     [
-        (
-            "192.0.2.7/24 dev eth1",
-            "192.0.2.7/24 is on dev eth1: vrrpd puts VIPs on the "
-            "instance's interface eth0; use an instance on eth1 for it",
-        ),
         ("192.0.2.300", "'192.0.2.300' is not an address"),
         ("192.0.2.7 frob 1", "unknown option 'frob' for 192.0.2.7/32"),
     ],
@@ -219,6 +214,30 @@ def test_vips_vrrpd_cannot_hold_are_noted(entry, reason):
     conversion, config = load(instance_text(f" virtual_ipaddress {{\n  {entry}\n }}\n"))
     assert len(config.instances[0].vips) == 1
     assert notes_of(conversion) == [f"8: virtual_ipaddress: not converted ({reason})"]
+
+
+def test_vips_on_another_dev_and_excluded_addresses_are_converted():
+    body = (
+        " virtual_ipaddress {\n  192.0.2.7/24 dev eth1 label eth1:web\n"
+        "  192.0.2.8/24 dev eth0\n }\n"
+        " virtual_ipaddress_excluded {\n  2001:db8::9/64 dev eth1\n  192.0.2.10/24\n"
+        "  192.0.2.7/24\n }\n"
+    )
+    conversion, config = load(instance_text(body))
+    instance = config.instances[0]
+    assert [(str(v.interface), v.dev, v.label) for v in instance.vips] == [
+        ("192.0.2.100/24", None, None),
+        ("192.0.2.7/24", "eth1", "eth1:web"),
+        ("192.0.2.8/24", None, None),  # dev eth0 is the instance's own
+    ]
+    assert [(str(v.interface), v.dev) for v in instance.vips_excluded] == [
+        ("2001:db8::9/64", "eth1"),
+        ("192.0.2.10/24", None),
+    ]
+    assert notes_of(conversion) == [
+        "14: virtual_ipaddress_excluded: not converted (192.0.2.7 is already listed at line 8)"
+    ]
+    assert conversion.failover_lost == []
 
 
 def test_a_label_linux_would_refuse_is_dropped_but_the_vip_kept():
@@ -241,7 +260,8 @@ def test_a_script_with_shell_syntax_is_refused_with_the_references_to_it(bin_dir
         + instance_text(" track_script {\n  chk_port\n  chk_ok weight 5\n  chk_nope\n }\n")
     )
     conversion, config = load(text)
-    assert config.scripts == () and config.instances[0].track_script == ()
+    assert [s.name for s in config.scripts] == ["chk_ok"]
+    assert config.instances[0].track_script == (TrackRef("chk_ok", 5),)
     notes = notes_of(conversion)
     assert notes[:2] == [
         "1: vrrp_script: not converted (a line of it cannot be converted; instances tracking "
@@ -249,14 +269,85 @@ def test_a_script_with_shell_syntax_is_refused_with_the_references_to_it(bin_dir
         "2: script: not converted ('</dev/tcp/127.0.0.1/80' uses shell syntax ('<'); vrrpd runs "
         "commands without a shell: put the command in a script file and name that)",
     ]
-    assert (
-        "6: weight: not converted (a reversed weight (priority up while failing) has no vrrpd "
-        "equivalent)" in notes
-    )
     assert [n.split(":")[0] for n in notes if n.split(": ")[1] == "track_script"] == [
         "15",
-        "16",
         "17",
+    ]
+
+
+def test_reversed_weights_are_converted(bin_dir):
+    text = (
+        'vrrp_script chk_rev {\n script "killall -0 sshd"\n weight -20 reverse\n}\n'
+        'vrrp_script chk {\n script "killall -0 sshd"\n weight 3\n}\n'
+        + instance_text(
+            " track_script {\n  chk_rev\n  chk weight 4 reverse\n }\n"
+            " track_interface {\n  eth1 weight 10 reverse\n  eth2 weight 0 reverse\n"
+            "  eth3 weight -5 noreverse\n }\n"
+        )
+    )
+    conversion, config = load(text)
+    rev, chk = config.scripts
+    assert (rev.weight, rev.reverse, chk.weight, chk.reverse) == (-20, True, 3, False)
+    instance = config.instances[0]
+    assert instance.track_script == (TrackRef("chk_rev"), TrackRef("chk", 4, True))
+    assert instance.track_interface == (
+        TrackRef("eth1", 10, True),
+        TrackRef("eth2", 0, True),
+        TrackRef("eth3", -5, False),
+    )
+    assert conversion.lost == []
+
+
+def test_dont_track_primary_is_converted():
+    conversion, config = load(instance_text(" dont_track_primary\n"))
+    assert config.instances[0].dont_track_primary is True
+    assert conversion.notes == []
+
+
+@pytest.mark.parametrize("keyword", ["mcast_src_ip", "unicast_src_ip"])
+def test_a_source_without_peers_is_mcast_src_ip(keyword):
+    conversion, config = load(instance_text(f" {keyword} 192.0.2.11\n"))
+    instance = config.instances[0]
+    assert (instance.mcast_src_ip, instance.unicast) == (ip_address("192.0.2.11"), False)
+    assert conversion.notes == []
+
+
+def test_mcast_src_ip_with_peers_is_the_unicast_source():
+    body = " mcast_src_ip 192.0.2.11\n unicast_peer {\n  192.0.2.12\n }\n"
+    conversion, config = load(instance_text(body))
+    instance = config.instances[0]
+    assert (instance.unicast_src_ip, instance.mcast_src_ip) == (ip_address("192.0.2.11"), None)
+    assert conversion.notes == []
+
+
+@pytest.mark.parametrize(
+    ("vip", "source", "reason"),
+    [
+        ("192.0.2.100/24", "2001:db8::11", "2001:db8::11 is IPv6, the VIPs are IPv4"),
+        (
+            "2001:db8::100/64",
+            "2001:db8::11",
+            "2001:db8::11 is not link-local: vrrpd sends IPv6 adverts from a link-local "
+            "address (RFC 5798), the interface's own when none is given",
+        ),
+    ],
+)
+def test_a_source_vrrpd_cannot_use_is_noted(vip, source, reason):
+    text = instance_text(f" mcast_src_ip {source}\n").replace("192.0.2.100/24", vip)
+    conversion, config = load(text)
+    assert config.instances[0].mcast_src_ip is None
+    assert notes_of(conversion) == [f"7: mcast_src_ip: not converted ({reason})"]
+
+
+def test_a_reversed_track_file_weight_is_noted():
+    text = 'vrrp_track_file adj {\n file "/run/adj"\n}\n' + instance_text(
+        " track_file {\n  adj weight 2 reverse\n }\n"
+    )
+    conversion, config = load(text)
+    assert config.instances[0].track_file == ()
+    assert notes_of(conversion) == [
+        "11: track_file: not converted ('weight 2 reverse': vrrpd takes `weight N` (a file "
+        "cannot be reversed), so 'adj' is not tracked)"
     ]
 
 
@@ -417,10 +508,12 @@ def test_a_realistic_migration_reports_every_loss_and_keeps_hooks_and_fifo(fixtu
         (17, "use_vmac"): True,
         (18, "vmac_xmit_base"): True,
         (22, "track_process"): True,
-        (27, "virtual_ipaddress"): True,  # on dev eth1
-        (29, "virtual_ipaddress_excluded"): True,
     }
-    assert [str(v.interface) for v in edge.vips] == ["192.0.2.60/24"]
+    assert [(str(v.interface), v.dev) for v in edge.vips] == [
+        ("192.0.2.60/24", None),
+        ("198.51.100.60/24", "eth1"),
+    ]
+    assert [str(v.interface) for v in edge.vips_excluded] == ["2001:db8::60/64"]
 
 
 def test_routed_unicast_ttl_knobs_convert():

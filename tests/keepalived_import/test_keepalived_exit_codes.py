@@ -50,13 +50,13 @@ def test_3_when_a_health_check_is_lost_and_the_toml_says_where(tmp_path, capsys)
     tomllib.loads(out)  # comments keep it valid TOML
 
 
-def test_3_for_a_lost_vip_on_another_device(tmp_path, capsys):
+def test_3_for_a_lost_vip_of_the_other_family(tmp_path, capsys):
     path = write(tmp_path).read_text().replace(
-        "  192.0.2.10/24\n", "  192.0.2.10/24\n  198.51.100.1/24 dev eth9\n"
+        "  192.0.2.10/24\n", "  192.0.2.10/24\n  2001:db8::1/64\n"
     )
     (tmp_path / "k2.conf").write_text(path)
     code, _out, err = run(capsys, tmp_path / "k2.conf")
-    assert code == 3 and "198.51.100.1/24 is on dev eth9" in err
+    assert code == 3 and "2001:db8::1/64 is IPv6" in err
 
 
 def test_1_when_written_but_invalid_here(tmp_path, capsys):

@@ -43,8 +43,8 @@ def rule_once(proc, part: str, timeout: float, message: str) -> str:
 def test_backup_master_fault_and_status_fields(lab):
     lab_ = lab()
     r1 = lab_.start_vrrpd("r1", vrrpd_conf(priority=150, router_id="r1"))
+    wait_state(r1, "MASTER")  # before r2 starts: r2 goes INIT -> BACKUP, never MASTER
     r2 = lab_.start_vrrpd("r2", vrrpd_conf(priority=100, router_id="r2"))
-    wait_state(r1, "MASTER")
     wait_state(r2, "BACKUP")
 
     backup = explain(r2)

@@ -12,6 +12,7 @@ from vrrpd_support import (
     VIP6,
     instance,
     start_pair,
+    status,
     vrrpd_conf,
     wait_holder,
     wait_state,
@@ -131,3 +132,19 @@ def test_vip_deleted_by_an_admin_is_readded_while_master(lab):
     assert inst["state"] == "MASTER" and inst["transitions"] == 2
     assert "re-added" in r1.log_tail(30)
     assert lab_.client.ping(VIP4)
+
+
+def test_sighup_moves_a_vrid_to_a_renamed_instance(lab):
+    """A reload that renames an instance (same VRID, same VIP) stops the old one before the
+    new one starts; it once failed with "VRID 51 already used" and left no instance."""
+    lab_ = lab()
+    r1, r2 = start_pair(lab_)
+    r2.files["config"].write_text(vrrpd_conf(name="VI_renamed", priority=100, router_id="r2"))
+    r2.signal(signal.SIGHUP, group=False)
+    wait_until(lambda: "reloaded" in r2.log_tail(30), 5)
+    names = [i["name"] for i in status(r2)["instances"]]
+    assert names == ["VI_renamed"], r2.log_tail(30)
+    wait_state(r2, "BACKUP", name="VI_renamed")
+    lab_.port_down("r1")
+    wait_state(r2, "MASTER", name="VI_renamed")
+    wait_until(lambda: lab_["r2"].has_address(VIP4), 5, message="r2 holds the VIP")

@@ -20,6 +20,7 @@ from vrrpd.protocol.actions import (
     Action,
     AddVips,
     AdvertDropped,
+    AdvertNoted,
     RemoveVips,
     SendAdvert,
     SendGarp,
@@ -61,6 +62,7 @@ class Node:
     adverts_sent: int = 0
     garps: list[str] = field(default_factory=list)
     drops: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def alive(self) -> bool:
@@ -215,6 +217,8 @@ class Simulation:
                 self.transitions.append(Transition(self.now, node.params.name, action))
             case AdvertDropped(reason=reason):
                 node.drops.append(reason)
+            case AdvertNoted(reason=reason):
+                node.notes.append(reason)
             case _:
                 raise InvariantViolation(f"unknown action {action!r}")
 

@@ -40,6 +40,20 @@ def test_preempt_delay_pending_says_when():
         "taking over in 2.25 s")
 
 
+def test_preempt_without_delay_waits_skew_time_and_says_when():
+    facts = backup_following(50, timers={"preempt": 0.4, "master_down": 3})
+    assert rule(facts).startswith(
+        "BACKUP: master 192.0.2.11 priority 50 < our 100; preempting after Skew_Time, "
+        "taking over in 0.4 s")
+
+
+def test_an_owner_with_preempt_off_is_not_said_to_stay_backup():
+    owner = replace(backup_following(50, preempt=False, timers={"preempt": 0.01}),
+                    base_priority=255, priority=255)
+    assert "preempt is off" not in rule(owner)
+    assert "taking over in 0.01 s" in rule(owner)
+
+
 def test_backup_without_master_counts_down():
     facts = replace(BASE, timers={"master_down": 1.5})
     assert rule(facts) == ("BACKUP: no master heard; taking over in 1.5 s unless an advert "

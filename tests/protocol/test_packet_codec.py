@@ -82,19 +82,19 @@ def reason_of(data: bytes, src=SRC4, dst=IPV4_GROUP) -> DropReason:
 # --- round trips for every variant -------------------------------------------------------
 
 ROUND_TRIPS = [
-    pytest.param(Advert(2, 1, 100, 1, ()), SRC4, IPV4_GROUP, True, id="v2-auth0-no-address"),
+    pytest.param(Advert(2, 1, 100, 1, VIPS4[:1]), SRC4, IPV4_GROUP, True, id="v2-auth0-one"),
     pytest.param(Advert(2, 51, 255, 3, VIPS4), SRC4, IPV4_GROUP, True, id="v2-auth0-owner"),
     pytest.param(
         Advert(2, 51, 0, 255, VIPS4[:1], 1, b"secret12"), SRC4, IPV4_GROUP, True, id="v2-pass-8"
     ),
     pytest.param(Advert(2, 7, 150, 1, VIPS4, 1, b"ab"), SRC4, IPV4_GROUP, True, id="v2-pass-short"),
     pytest.param(Advert(2, 7, 150, 1, VIPS4, 1, b""), SRC4, IPV4_GROUP, True, id="v2-pass-empty"),
-    pytest.param(Advert(3, 255, 100, 100, ()), SRC4, IPV4_GROUP, True, id="v3-ipv4-no-address"),
+    pytest.param(Advert(3, 255, 100, 100, VIPS4[:1]), SRC4, IPV4_GROUP, True, id="v3-ipv4-one"),
     pytest.param(Advert(3, 52, 0, 4095, VIPS4), SRC4, IPV4_GROUP, True, id="v3-ipv4-pseudo"),
     pytest.param(Advert(3, 52, 255, 1, VIPS4), SRC4, IPV4_GROUP, False, id="v3-ipv4-no-pseudo"),
     pytest.param(Advert(3, 54, 120, 100, VIPS4[:1]), SRC4, PEER4, True, id="v3-ipv4-unicast"),
     pytest.param(Advert(3, 53, 200, 100, VIPS6), SRC6, IPV6_GROUP, True, id="v3-ipv6"),
-    pytest.param(Advert(3, 53, 0, 50, ()), SRC6, IPV6_GROUP, True, id="v3-ipv6-no-address"),
+    pytest.param(Advert(3, 53, 0, 50, VIPS6[:1]), SRC6, IPV6_GROUP, True, id="v3-ipv6-one"),
     pytest.param(Advert(3, 53, 255, 100, VIPS6), SRC6, IPV6_GROUP, False, id="v3-ipv6-always-ps"),
 ]
 
@@ -136,7 +136,7 @@ def test_v2_auth_none_sends_eight_zero_bytes():
 
 
 def test_v2_pass_longer_than_eight_bytes_is_cut_like_keepalived():
-    data = encode(Advert(2, 51, 100, 1, (), 1, b"0123456789"), SRC4, IPV4_GROUP)
+    data = encode(Advert(2, 51, 100, 1, VIPS4[:1], 1, b"0123456789"), SRC4, IPV4_GROUP)
     assert data[-8:] == b"01234567"
 
 
@@ -232,6 +232,25 @@ def test_short_shorter_than_the_fixed_header(data):
 
 def test_short_v2_without_room_for_auth_data():
     assert reason_of(v2_packet(count=0, addresses=())[:15]) is DropReason.SHORT
+
+
+@pytest.mark.parametrize(
+    ("data", "src", "dst"),
+    [
+        (v2_packet(addresses=()), SRC4, IPV4_GROUP),
+        (v3_packet(SRC4, IPV4_GROUP, addresses=()), SRC4, IPV4_GROUP),
+        (v3_packet(SRC6, IPV6_GROUP, addresses=()), SRC6, IPV6_GROUP),
+    ],
+    ids=["v2", "v3-ipv4", "v3-ipv6"],
+)
+def test_an_advert_without_addresses_is_ignored(data, src, dst):
+    """RFC 9568 §5.2.5: Count IPvX Addr is at least 1; an advert with 0 MUST be ignored."""
+    assert reason_of(data, src, dst) is DropReason.NO_ADDRESSES
+
+
+def test_we_never_send_an_advert_without_addresses():
+    with pytest.raises(ValueError, match="at least one address"):
+        encode(Advert(3, 51, 100, 100, ()), SRC4, IPV4_GROUP)
 
 
 @pytest.mark.parametrize("version", [0, 1, 4, 15])
@@ -358,6 +377,7 @@ BAD_ADVERTS = [
     pytest.param(Advert(2, 1, 100, 256, ()), SRC4, IPV4_GROUP, "interval", id="v2-interval-big"),
     pytest.param(Advert(3, 1, 100, 1, VIPS6), SRC4, IPV4_GROUP, "family", id="v6-vip-v4-src"),
     pytest.param(Advert(3, 1, 100, 1, VIPS4), SRC6, IPV6_GROUP, "family", id="v4-vip-v6-src"),
+    pytest.param(Advert(3, 1, 100, 1, ()), SRC4, IPV4_GROUP, "at least one", id="no-address"),
     pytest.param(Advert(3, 1, 100, 1, ()), SRC4, IPV6_GROUP, "one family", id="mixed-src-dst"),
     pytest.param(Advert(3, 1, 100, 1, ()), "192.0.2.1", IPV4_GROUP, "one family", id="str-src"),
     pytest.param(

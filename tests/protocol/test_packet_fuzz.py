@@ -31,7 +31,7 @@ def sendable(draw):
     family = ipv6 if kind == "v3-ipv6" else ipv4
     group = IPV6_GROUP if kind == "v3-ipv6" else IPV4_GROUP
     src, dst = draw(family), draw(st.one_of(st.just(group), family))
-    addresses = tuple(draw(st.lists(family, max_size=20)))
+    addresses = tuple(draw(st.lists(family, min_size=1, max_size=20)))
     if kind == "v2":
         auth_type = draw(st.sampled_from([0, 1]))
         advert = Advert(

@@ -73,14 +73,14 @@ CASES = [
     pytest.param(Advert(2, 51, 150, 1, VIPS4), SRC4, IPV4_GROUP, id="v2-auth0"),
     pytest.param(Advert(2, 51, 150, 1, VIPS4, 1, b"secret12"), SRC4, IPV4_GROUP, id="v2-pass"),
     pytest.param(Advert(2, 9, 0, 255, VIPS4[:1], 1, b"pw"), SRC4, IPV4_GROUP, id="v2-pass-pad"),
-    pytest.param(Advert(2, 1, 255, 1, ()), SRC4, IPV4_GROUP, id="v2-no-address"),
+    pytest.param(Advert(2, 1, 255, 1, VIPS4[:1]), SRC4, IPV4_GROUP, id="v2-one-address"),
     pytest.param(Advert(3, 52, 100, 50, VIPS4), SRC4, IPV4_GROUP, id="v3-ipv4"),
-    pytest.param(Advert(3, 52, 0, 4095, ()), SRC4, IPV4_GROUP, id="v3-ipv4-no-address"),
+    pytest.param(Advert(3, 52, 0, 4095, VIPS4[:1]), SRC4, IPV4_GROUP, id="v3-ipv4-one-address"),
     pytest.param(
         Advert(3, 54, 255, 100, VIPS4[:1]), SRC4, IPv4Address("192.0.2.2"), id="v3-ipv4-unicast"
     ),
     pytest.param(Advert(3, 53, 200, 100, VIPS6), SRC6, IPV6_GROUP, id="v3-ipv6"),
-    pytest.param(Advert(3, 53, 0, 1, ()), SRC6, IPV6_GROUP, id="v3-ipv6-no-address"),
+    pytest.param(Advert(3, 53, 0, 1, VIPS6[:1]), SRC6, IPV6_GROUP, id="v3-ipv6-one-address"),
 ]
 
 
@@ -129,7 +129,7 @@ def adverts_with_addresses(draw):
     vrid, priority = draw(st.integers(1, 255)), draw(st.integers(0, 255))
     family = ipv6 if kind == "v3-ipv6" else ipv4
     src, dst = draw(family), draw(family)
-    addresses = tuple(draw(st.lists(family, max_size=12)))
+    addresses = tuple(draw(st.lists(family, min_size=1, max_size=12)))
     if kind == "v2":
         auth_type = draw(st.sampled_from([0, 1]))
         auth_data = draw(passwords) if auth_type else b""

@@ -11,7 +11,9 @@ from tests.protocol.simulation import OURS, heard
 from vrrpd.protocol.actions import (
     AddVips,
     AdvertDropped,
+    AdvertNoted,
     DropReason,
+    NoteReason,
     SendAdvert,
     SendGarp,
     SetTimer,
@@ -19,6 +21,7 @@ from vrrpd.protocol.actions import (
     StateChanged,
 )
 from vrrpd.protocol.events import Timer, TimerFired
+from vrrpd.protocol.timing import master_down_interval, skew_time
 
 T0 = 10.0
 MDI_100_1S = 3 + 156 / 256  # Master_Down_Interval for priority 100 and a 1 s master
@@ -28,11 +31,28 @@ DROP = DropReason
 def test_6_4_2_backup_resets_master_down_timer_on_higher_priority_and_learns_interval_v3():
     router = _backup()
     assert router.handle(heard("192.0.2.12", 200, interval=50), T0 + 1) == [
-        SetTimer(Timer.MASTER_DOWN, T0 + 1 + 3 * 0.5 + 156 * 0.5 / 256)
+        AdvertNoted(NoteReason.INTERVAL_CHANGED, ""),
+        SetTimer(Timer.MASTER_DOWN, T0 + 1 + 3 * 0.5 + 156 * 0.5 / 256),
     ]
     assert router.master_ip == ip_address("192.0.2.12")
     assert router.master_adver_int == 0.5
     assert router.state is State.BACKUP
+
+
+def test_6_4_2_a_v3_master_changing_its_interval_is_followed_and_noted_once_per_change():
+    """RFC 5798 §6.4.2: set Master_Adver_Interval from the advert. Not silent: a changed
+    interval usually means two configs disagree, so the driver counts and logs it."""
+    router = _backup()
+    router.handle(heard("192.0.2.12", 200), T0 + 1)  # 1 s, as ours: nothing to note
+    [note, _timer] = router.handle(heard("192.0.2.12", 200, interval=300), T0 + 2)
+    assert note == AdvertNoted(NoteReason.INTERVAL_CHANGED, "")
+    assert note.detail == (
+        "master 192.0.2.12 advertises every 3 s (was 1 s, our advert_int is 1 s); following it"
+    )
+    assert router.handle(heard("192.0.2.12", 200, interval=300), T0 + 3) == [
+        SetTimer(Timer.MASTER_DOWN, T0 + 3 + master_down_interval(100, 3.0, 3))
+    ]
+    assert router.master_adver_int == 3.0
 
 
 @pytest.mark.parametrize("src", ["192.0.2.9", "192.0.2.200"])
@@ -111,16 +131,24 @@ def test_6_4_2_preempt_off_backup_follows_a_lower_priority_master(version):
 
 
 @pytest.mark.parametrize("version", [2, 3])
-def test_6_4_2_preempt_on_lower_priority_advert_preempts_at_once(version):
-    """Deviation, see router.py: keepalived-style immediate preempt instead of waiting MDI."""
+def test_6_4_2_preempt_on_lower_priority_advert_preempts_after_skew_time(version):
+    """Deviation, see router.py: the RFC waits Master_Down_Interval, we wait Skew_Time, so the
+    best of several backups still goes first and the others hear it before they fire."""
     router = _backup(version=version)
-    assert router.handle(heard("192.0.2.9", 50, version=version), T0 + 1) == [
+    heard_at = T0 + 1
+    skew = skew_time(100, 1.0, version)
+    assert router.handle(heard("192.0.2.9", 50, version=version), heard_at) == [
+        SetTimer(Timer.MASTER_DOWN, heard_at + master_down_interval(100, 1.0, version)),
+        SetTimer(Timer.PREEMPT, heard_at + skew),
+    ]
+    assert router.master_ip == ip_address("192.0.2.9")
+    assert router.handle(TimerFired(Timer.PREEMPT), heard_at + skew) == [
         StateChanged(State.BACKUP, State.MASTER, "preempt: lower priority 50 from 192.0.2.9"),
         SendAdvert(100),
         AddVips(),
         SendGarp("became-master"),
         SetTimer(Timer.MASTER_DOWN, None),
-        SetTimer(Timer.ADVER, T0 + 2),
+        SetTimer(Timer.ADVER, heard_at + skew + 1),
     ]
     assert router.master_ip == OURS
 

@@ -10,7 +10,9 @@ from tests.protocol.playbook import backup
 from tests.protocol.simulation import heard
 from vrrpd.protocol.actions import (
     AdvertDropped,
+    AdvertNoted,
     DropReason,
+    NoteReason,
     RemoveVips,
     SendAdvert,
     SendGarp,
@@ -63,6 +65,7 @@ def test_6_4_3_higher_priority_makes_the_master_back_off_and_learn_the_interval_
         StateChanged(State.MASTER, State.BACKUP, "higher priority 200 from 192.0.2.12"),
         RemoveVips(),
         SetTimer(Timer.ADVER, None),
+        AdvertNoted(NoteReason.INTERVAL_CHANGED, ""),
         SetTimer(Timer.MASTER_DOWN, now + 1.5 + 156 * 0.5 / 256),
     ]
     assert router.master_ip == ip_address("192.0.2.12")

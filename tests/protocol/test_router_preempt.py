@@ -23,6 +23,7 @@ from vrrpd.protocol.timing import master_down_interval, skew_time
 T0 = 10.0
 T1 = 20.0  # when the lower master is first heard
 MDI_200 = master_down_interval(200, 1.0, 3)
+SKEW_200 = skew_time(200, 1.0, 3)  # 0.21875 s: every preempt waits its Skew_Time first
 
 
 def _waiting_to_preempt() -> Router:
@@ -30,7 +31,7 @@ def _waiting_to_preempt() -> Router:
     router = _backup(priority=200, preempt_delay=5.0)
     assert router.handle(heard("192.0.2.11", 100), T1) == [
         SetTimer(Timer.MASTER_DOWN, T1 + MDI_200),
-        SetTimer(Timer.PREEMPT, T1 + 5.0),
+        SetTimer(Timer.PREEMPT, T1 + 5.0 + SKEW_200),
     ]
     return router
 
@@ -50,17 +51,18 @@ def test_preempt_delay_follows_the_lower_master_and_arms_preempt_once():
     assert router.handle(heard("192.0.2.11", 100), T1 + 1) == [
         SetTimer(Timer.MASTER_DOWN, T1 + 1 + MDI_200)
     ]
-    assert router.timers[Timer.PREEMPT] == T1 + 5.0
+    assert router.timers[Timer.PREEMPT] == T1 + 5.0 + SKEW_200
 
 
 def test_preempt_delay_expires_and_the_backup_takes_over():
     router = _waiting_to_preempt()
     router.handle(heard("192.0.2.11", 100), T1 + 4)
     reason = "preempt after 5 s delay: lower priority 100 from 192.0.2.11"
-    assert router.handle(TimerFired(Timer.PREEMPT), T1 + 5) == [
+    fired = T1 + 5 + SKEW_200
+    assert router.handle(TimerFired(Timer.PREEMPT), fired) == [
         *_became_master(reason),
         SetTimer(Timer.MASTER_DOWN, None),
-        SetTimer(Timer.ADVER, T1 + 6),
+        SetTimer(Timer.ADVER, fired + 1),
     ]
 
 
@@ -71,21 +73,21 @@ def test_preempt_delay_is_void_once_an_equal_or_higher_master_is_heard(priority)
         SetTimer(Timer.PREEMPT, None),
         SetTimer(Timer.MASTER_DOWN, T1 + 1 + MDI_200),
     ]
-    assert router.handle(TimerFired(Timer.PREEMPT), T1 + 5) == []
+    assert router.handle(TimerFired(Timer.PREEMPT), T1 + 5 + SKEW_200) == []
     assert router.state is State.BACKUP
 
 
 def test_preempt_delay_does_nothing_when_the_lower_master_resigned_meanwhile():
     router = _waiting_to_preempt()
-    router.handle(heard("192.0.2.11", 0), T1 + 4.9)  # Skew_Time(200) is 0.22 s: fires after
-    assert router.handle(TimerFired(Timer.PREEMPT), T1 + 5) == []
+    router.handle(heard("192.0.2.11", 0), T1 + 5)  # Master_Down now at T1 + 5 + SKEW_200 too
+    assert router.handle(TimerFired(Timer.PREEMPT), T1 + 5 + SKEW_200) == []
     assert router.state is State.BACKUP
 
 
 def test_preempt_delay_does_nothing_when_our_priority_fell_below_the_master():
     router = _waiting_to_preempt()
     assert router.handle(PriorityChanged(90), T1 + 1) == []
-    assert router.handle(TimerFired(Timer.PREEMPT), T1 + 5) == []
+    assert router.handle(TimerFired(Timer.PREEMPT), T1 + 5 + SKEW_200) == []
     assert router.state is State.BACKUP
 
 
@@ -121,13 +123,55 @@ def test_split_brain_a_backup_following_a_better_master_ignores_a_lower_one(pree
     assert dict(router.timers) == timers
 
 
+def _preempts_after_skew(router: Router, heard_at: float, skew: float, reason: str) -> None:
+    """The backup has just armed PREEMPT for heard_at + skew; when it fires, it takes over."""
+    assert router.timers[Timer.PREEMPT] == heard_at + skew
+    assert router.state is State.BACKUP
+    assert router.handle(TimerFired(Timer.PREEMPT), heard_at + skew)[0] == StateChanged(
+        State.BACKUP, State.MASTER, reason
+    )
+
+
 def test_a_backup_preempts_the_master_it_follows_once_that_one_drops_below_it():
     router = _backup(priority=150)
     router.handle(heard("192.0.2.12", 200), T1)
-    actions = router.handle(heard("192.0.2.12", 100), T1 + 1)
-    assert actions[0] == StateChanged(
-        State.BACKUP, State.MASTER, "preempt: lower priority 100 from 192.0.2.12"
-    )
+    assert router.handle(heard("192.0.2.12", 100), T1 + 1) == [
+        SetTimer(Timer.MASTER_DOWN, T1 + 1 + master_down_interval(150, 1.0, 3)),
+        SetTimer(Timer.PREEMPT, T1 + 1 + skew_time(150, 1.0, 3)),
+    ]
+    reason = "preempt: lower priority 100 from 192.0.2.12"
+    _preempts_after_skew(router, T1 + 1, skew_time(150, 1.0, 3), reason)
+
+
+def test_preempt_waits_skew_time_so_the_best_of_several_backups_goes_first():
+    """Three routers: the master drops to 50 under backups at 200 and 150. Both hear the same
+    lower advert; the 200 fires first (smaller Skew_Time) and its advert cancels the 150's
+    PREEMPT before it fires, so exactly one takes over (immediate preempt made both)."""
+    best = _backup(priority=200, primary_ip=ip_address("192.0.2.11"))
+    second = _backup(priority=150, primary_ip=ip_address("192.0.2.12"))
+    for backup in (best, second):
+        backup.handle(heard("192.0.2.10", 250), T1)
+        backup.handle(heard("192.0.2.10", 50), T1 + 1)
+    assert best.timers[Timer.PREEMPT] < second.timers[Timer.PREEMPT]
+    fired = best.timers[Timer.PREEMPT]
+    takeover = best.handle(TimerFired(Timer.PREEMPT), fired)
+    assert takeover[:2] == [
+        StateChanged(State.BACKUP, State.MASTER, "preempt: lower priority 50 from 192.0.2.10"),
+        SendAdvert(200),
+    ]
+    assert second.handle(heard("192.0.2.11", 200), fired + 0.001) == [
+        SetTimer(Timer.PREEMPT, None),
+        SetTimer(Timer.MASTER_DOWN, fired + 0.001 + master_down_interval(150, 1.0, 3)),
+    ]
+    assert second.state is State.BACKUP
+    assert second.master_ip == ip_address("192.0.2.11")
+
+
+def test_a_preempt_already_armed_is_not_pushed_back_by_later_lower_adverts():
+    router = _backup(priority=200)
+    router.handle(heard("192.0.2.11", 100), T1)
+    router.handle(heard("192.0.2.11", 100), T1 + 0.1)
+    assert router.timers[Timer.PREEMPT] == T1 + SKEW_200
 
 
 @pytest.mark.parametrize("new_priority", [50, 150])
@@ -148,9 +192,9 @@ def test_a_master_dropping_priority_is_preempted_by_the_backup_on_that_advert():
     [advert, _rearm] = master.handle(PriorityChanged(50), T1)
     assert advert == SendAdvert(50)
     backup = _backup(priority=100, primary_ip=ip_address("192.0.2.11"))
-    assert backup.handle(heard("192.0.2.10", advert.priority), T1)[0] == StateChanged(
-        State.BACKUP, State.MASTER, "preempt: lower priority 50 from 192.0.2.10"
-    )
+    backup.handle(heard("192.0.2.10", advert.priority), T1)
+    reason = "preempt: lower priority 50 from 192.0.2.10"
+    _preempts_after_skew(backup, T1, skew_time(100, 1.0, 3), reason)
 
 
 def test_backup_whose_priority_rises_preempts_on_the_next_advert():
@@ -158,8 +202,58 @@ def test_backup_whose_priority_rises_preempts_on_the_next_advert():
     router.handle(heard("192.0.2.12", 150), T1)
     assert router.handle(PriorityChanged(200), T1 + 0.5) == []
     assert router.state is State.BACKUP
-    actions = router.handle(heard("192.0.2.12", 150), T1 + 1)
-    assert actions[:4] == _became_master("preempt: lower priority 150 from 192.0.2.12")
+    router.handle(heard("192.0.2.12", 150), T1 + 1)
+    reason = "preempt: lower priority 150 from 192.0.2.12"
+    _preempts_after_skew(router, T1 + 1, SKEW_200, reason)
+
+
+# -- the address owner always preempts (RFC 5798 §6.1) ------------------------------------------
+
+
+def _owner_following(lower: int, **overrides) -> Router:
+    """An owner (priority 255, preempt off) that is a backup following a lower master: it
+    lowered by tracking to 100 and then heard a master at `lower`, or was held at start."""
+    owner = _backup(priority=255, preempt=False, **overrides)
+    owner.handle(PriorityChanged(100), T0 + 0.1)
+    owner.handle(heard("192.0.2.11", lower), T1)
+    assert owner.state is State.BACKUP and Timer.PREEMPT not in owner.timers
+    return owner
+
+
+def test_owner_back_at_255_preempts_a_lower_master_even_with_preempt_off():
+    owner = _owner_following(150)
+    assert owner.handle(PriorityChanged(255), T1 + 0.5) == []
+    owner.handle(heard("192.0.2.11", 150), T1 + 1)
+    reason = "preempt: lower priority 150 from 192.0.2.11"
+    _preempts_after_skew(owner, T1 + 1, skew_time(255, 1.0, 3), reason)
+
+
+def test_owner_held_at_start_preempts_a_lower_master_once_the_hold_ends():
+    owner = Router(instance(priority=255, preempt=False, startup_delay=3.0))
+    owner.handle(Startup(), T0)
+    assert owner.state is State.BACKUP
+    owner.handle(heard("192.0.2.11", 150), T0 + 1)  # held: follows
+    assert Timer.PREEMPT not in owner.timers
+    owner.handle(heard("192.0.2.11", 150), T0 + 4)
+    reason = "preempt: lower priority 150 from 192.0.2.11"
+    _preempts_after_skew(owner, T0 + 4, skew_time(255, 1.0, 3), reason)
+
+
+def test_a_non_owner_with_preempt_off_still_follows_a_lower_master():
+    router = _backup(priority=254, preempt=False)
+    router.handle(heard("192.0.2.11", 150), T1)
+    assert Timer.PREEMPT not in router.timers
+    assert router.master_ip == ip_address("192.0.2.11")
+
+
+def test_turning_preempt_off_by_reload_keeps_an_owners_pending_preempt():
+    owner = Router(instance(priority=255, startup_delay=3.0))
+    owner.handle(Startup(), T0)
+    owner.handle(heard("192.0.2.11", 150), T0 + 4)
+    assert Timer.PREEMPT in owner.timers
+    new = instance(priority=255, preempt=False, startup_delay=3.0)
+    assert owner.reconfigure(new, T0 + 4.001) == []
+    assert Timer.PREEMPT in owner.timers
 
 
 def test_priority_change_to_the_same_value_does_nothing():

@@ -81,8 +81,11 @@ def test_a_higher_backup_follows_a_lower_master_during_the_hold():
 def test_after_the_hold_the_next_lower_advert_preempts():
     router = _held(priority=200)
     router.handle(heard("192.0.2.11", 100), T0 + 1)
-    actions = router.handle(heard("192.0.2.11", 100), T0 + DELAY + 0.1)
-    assert actions[0] == StateChanged(
+    assert Timer.PREEMPT not in router.timers
+    router.handle(heard("192.0.2.11", 100), T0 + DELAY + 0.1)
+    fires = T0 + DELAY + 0.1 + skew_time(200, 1.0, 3)
+    assert router.timers[Timer.PREEMPT] == fires
+    assert router.handle(TimerFired(Timer.PREEMPT), fires)[0] == StateChanged(
         State.BACKUP, State.MASTER, "preempt: lower priority 100 from 192.0.2.11"
     )
 
@@ -92,7 +95,7 @@ def test_preempt_delay_starts_only_after_the_hold():
     router.handle(heard("192.0.2.11", 100), T0 + 1)
     assert Timer.PREEMPT not in router.timers
     router.handle(heard("192.0.2.11", 100), T0 + DELAY + 0.5)
-    assert router.timers[Timer.PREEMPT] == T0 + DELAY + 2.5
+    assert router.timers[Timer.PREEMPT] == T0 + DELAY + 2.5 + skew_time(200, 1.0, 3)
 
 
 def test_a_resigning_master_during_the_hold_waits_for_its_end():

@@ -255,3 +255,108 @@ def test_priority_stays_in_range_and_faults_come_from_weight_zero_or_low_files(
         assert 1 <= decision.priority <= 254
     if decision.fault is not None:
         assert any(f"{o.kind.value} {o.name}" in decision.fault for o in objects)
+
+
+# -- reverse (keepalived's `weight W reverse`) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "weight", "up", "priority"),
+    [
+        (IF, 10, True, 90),  # positive weight reversed: subtracted while up
+        (IF, 10, False, 100),
+        (IF, -10, False, 110),  # negative weight reversed: added while down
+        (IF, -10, True, 100),
+        (SCRIPT, 15, True, 85),
+        (SCRIPT, 15, False, 100),
+        (SCRIPT, -15, False, 115),
+        (SCRIPT, -15, True, 100),
+    ],
+)
+def test_reversed_weight_counts_in_the_same_state_with_the_other_sign(kind, weight, up, priority):
+    t = tracker(100, Tracked(kind, "x", weight, reverse=True))
+    t.set_interface("x", up) if kind is IF else t.set_script("x", up)
+    assert t.decision() == Decision(priority, None)
+
+
+def test_reversed_weight_zero_interface_is_a_fault_while_up():
+    t = tracker(100, Tracked(IF, "eth9", 0, reverse=True))
+    t.set_interface("eth9", False)
+    assert t.decision() == Decision(100, None)
+    t.set_interface("eth9", True)
+    assert t.decision() == Decision(100, "tracked interface eth9 is up (reversed)")
+    t.set_interface("eth9", False)
+    assert t.decision() == Decision(100, None)
+
+
+def test_reversed_weight_zero_script_faults_only_once_it_passed():
+    t = tracker(100, Tracked(SCRIPT, "standby_ok", 0, reverse=True))
+    assert t.decision() == Decision(100, None)  # not reported yet: counts for nothing
+    t.set_script("standby_ok", True)
+    assert t.decision() == Decision(100, "tracked script standby_ok is up (reversed)")
+    t.set_script("standby_ok", False)
+    assert t.decision() == Decision(100, None)
+
+
+def test_reversed_script_playbook_events():
+    """A master whose reversed check starts passing loses priority, then gets it back."""
+    t = tracker(100, Tracked(SCRIPT, "peer_alive", 30, reverse=True))
+    before = t.decision()
+    t.set_script("peer_alive", True)
+    after = t.decision()
+    assert events_between(before, after) == [PriorityChanged(70)]
+    t.set_script("peer_alive", False)
+    assert events_between(after, t.decision()) == [PriorityChanged(100)]
+
+
+def test_status_marks_reversed_objects():
+    t = tracker(100, Tracked(IF, "eth1", 20, reverse=True), Tracked(IF, "eth2", 5))
+    t.set_interface("eth1", True)
+    t.set_interface("eth2", True)
+    eth1, eth2 = t.status()
+    assert eth1 == {"name": "eth1", "kind": "interface", "state": "up", "weight": 20,
+                    "effect": -20, "fault": False, "reverse": True}
+    assert "reverse" not in eth2
+
+
+def test_tracked_objects_resolve_reverse(tmp_path):
+    program = tmp_path / "chk"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    config = parse_config(
+        f"""
+[scripts.rev]
+command = ["{program}"]
+weight = -20
+reverse = true
+[scripts.plain]
+command = ["{program}"]
+weight = 5
+[instances.VI_1]
+interface = "eth0"
+virtual_router_id = 51
+virtual_ipaddress = ["192.0.2.100/24"]
+track_interface = [{{ name = "eth1", weight = -10, reverse = true }}, "eth2"]
+track_script = ["rev", {{ name = "plain", reverse = true }},
+                {{ name = "x", weight = 3, reverse = false }}]
+[scripts.x]
+command = ["{program}"]
+reverse = true
+""",
+        "test.toml",
+    )
+    assert tracked_objects(config.instances[0], config) == (
+        Tracked(IF, "eth1", -10, reverse=True),
+        Tracked(IF, "eth2", 0),
+        Tracked(SCRIPT, "rev", -20, reverse=True),  # the script's own reverse
+        Tracked(SCRIPT, "plain", 5, reverse=True),  # the reference's
+        Tracked(SCRIPT, "x", 3, reverse=False),  # the reference overrides the script
+    )
+
+
+def test_track_own_false_ignores_a_down_own_interface_but_not_a_removed_one():
+    t = Tracker(100, (), interface="eth0", track_own=False)
+    t.own_link(False)
+    assert t.decision() == Decision(100, None)
+    t.own_link(False, removed=True)
+    assert t.decision() == Decision(100, "interface eth0 was removed")

@@ -82,7 +82,7 @@ def test_backup_facts_follow_what_it_hears():
         "BACKUP: master 192.0.2.11 priority 150 > our 100; preempt on but lower (master down in")
     assert lower["rule"].startswith(
         "BACKUP: master 192.0.2.11 priority 50 < our 100; preempt_delay 4 s pending, "
-        "taking over in 4 s")
+        "taking over in 4.6")  # the delay plus Skew_Time(100) = 0.61 s
     (peer,) = lower["peers"]
     assert (peer["address"], peer["priority"], peer["adverts"]) == ("192.0.2.11", 50, 3)
     assert peer["dropped"] == {"bad_interval": 1}

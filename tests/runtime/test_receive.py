@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 from ipaddress import ip_address
 
 from tests.runtime.fakes import FakeInstance, instance_config
 from vrrpd.io.rawsock import Received
-from vrrpd.protocol.packet import Advert, encode
+from vrrpd.protocol.packet import Advert, encode, internet_checksum
 from vrrpd.runtime.receive import Listener, LogLimiter
 
 GROUP = ip_address("224.0.0.18")
@@ -60,14 +61,58 @@ def test_v2_password_is_checked():
     assert len(r.heard) == 1
 
 
-def test_unknown_vrid_and_our_own_packets():
+def test_unknown_vrid_and_our_own_address():
+    """Multicast loop is off: an advert from our own address is another box using it (which can
+    hide a second master), so it is counted and logged, never dropped silently."""
     r = FakeInstance()
     lst = listener(r)
+    logged = []
+    lst.limit = lambda key, emit, **fields: logged.append(fields)
     lst.dispatch(Received(PEER, GROUP, 255, advert(vrid=7)))
     lst.dispatch(Received(US, GROUP, 255, advert()))
     lst.dispatch(Received(PEER, GROUP, 255, b""))
     assert lst.dropped == {"unknown_vrid": 2}
-    assert r.heard == [] and r.counters.dropped == {}
+    assert r.heard == [] and r.counters.dropped == {"own_address": 1}
+    assert [(f["reason"], f["src"]) for f in logged] == [("own_address", str(US))]
+
+
+def test_a_unicast_advert_to_a_multicast_instance_is_dropped_and_counted():
+    """keepalived drops them too: a priority-255 unicast advert once took a master over."""
+    r = FakeInstance()
+    lst = listener(r)
+    logged = []
+    lst.limit = lambda key, emit, **fields: logged.append(fields)
+    unicast = encode(Advert(3, 51, 255, 100, (ip_address("192.0.2.100"),)), PEER, US)
+    lst.dispatch(Received(PEER, US, 255, unicast))
+    assert r.counters.dropped == {"wrong_destination": 1} and r.heard == []
+    assert logged[0]["dst"] == str(US)
+
+
+def test_a_unicast_instance_takes_unicast_adverts():
+    r = FakeInstance(instance_config(
+        'unicast_src_ip = "192.0.2.11"\nunicast_peer = ["192.0.2.12"]'))
+    unicast = encode(Advert(3, 51, 100, 100, (ip_address("192.0.2.100"),)), PEER, US)
+    listener(r).dispatch(Received(PEER, US, 255, unicast))
+    assert r.counters.dropped == {} and len(r.heard) == 1
+
+
+def test_ipv6_multicast_instance_accepts_the_group_and_drops_unicast():
+    src, group, us = ip_address("fe80::12"), ip_address("ff02::12"), ip_address("fe80::11")
+    vips = (ip_address("2001:db8::100"),)
+    r = FakeInstance()
+    lst = Listener(ifindex=2, family=10, by_vrid={51: r}, own={us})
+    lst.dispatch(Received(src, group, 255, encode(Advert(3, 51, 100, 100, vips), src, group)))
+    lst.dispatch(Received(src, us, 255, encode(Advert(3, 51, 100, 100, vips), src, us)))
+    assert len(r.heard) == 1 and r.counters.dropped == {"wrong_destination": 1}
+
+
+def test_an_advert_without_addresses_is_dropped_and_counted():
+    """RFC 9568 §5.2.5: an advert with Count IPvX Addr 0 MUST be ignored."""
+    r = FakeInstance()
+    header = struct.pack("!BBBBHH", 0x31, 51, 100, 0, 100, 0)  # v3, VRID 51, count 0
+    checksum = internet_checksum(header, int(PEER) + int(GROUP) + 112 + len(header))
+    listener(r).dispatch(Received(PEER, GROUP, 255, header[:6] + checksum.to_bytes(2, "big")))
+    assert r.counters.dropped == {"no_addresses": 1} and r.heard == []
 
 
 def test_log_limiter_holds_back_repeats_and_counts_them():

@@ -290,3 +290,36 @@ def test_reconfigure_keeps_the_running_routers_base_priority():
     assert runner.events == []
     assert runner.router.priority == 100
     assert status[0]["name"] == "b"
+
+
+def test_dont_track_primary_ignores_the_own_link_going_down():
+    cfg = config('dont_track_primary = true\ntrack_interface = [{ name = "trk0", weight = -20 }]\n')
+
+    async def scenario():
+        monitor = TrackMonitor(cfg)
+        runner = FakeInstance(cfg.instances[0])
+        await monitor.attach(runner, FakeNetlink({"trk0": True}), own_up=False)
+        runner.feed(Startup())
+        monitor.link_event(LinkChanged(2, "eth0", False))
+        monitor.link_event(LinkChanged(7, "trk0", False))  # other tracking still counts
+        monitor.link_event(LinkChanged(2, "eth0", True))
+        await monitor.close()
+        return runner
+
+    runner = run(scenario())
+    assert runner.events == [Startup(), PriorityChanged(80)]
+    assert runner.router.state.value == "BACKUP"
+
+
+def test_dont_track_primary_still_faults_a_removed_own_interface():
+    cfg = config("dont_track_primary = true\n")
+
+    async def scenario():
+        monitor = TrackMonitor(cfg)
+        runner = FakeInstance(cfg.instances[0])
+        await monitor.attach(runner, FakeNetlink({}), own_up=True)
+        monitor.link_event(LinkRemoved(2, "eth0"))
+        await monitor.close()
+        return runner
+
+    assert run(scenario()).events == [InterfaceDown("interface eth0 was removed")]

@@ -7,7 +7,7 @@ Reading is layered so that each layer can grow on its own: `schema` (which keys 
 `loader` (the order of it all and the checks across instances), `model` (the result).
 """
 
-from vrrpd.config.errors import ConfigError, ConfigProblem
+from vrrpd.config.errors import ConfigError, ConfigProblem, ConfigWarning
 from vrrpd.config.loader import load_config, parse_config
 from vrrpd.config.model import (
     Config,
@@ -23,6 +23,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigProblem",
+    "ConfigWarning",
     "GlobalConfig",
     "HttpListen",
     "InstanceConfig",

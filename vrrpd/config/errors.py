@@ -24,6 +24,20 @@ class ConfigProblem:
         return f"{source}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigWarning:
+    """Something valid that is probably not what the user meant; it never fails validation.
+    `path` as in ConfigProblem."""
+
+    path: str
+    message: str
+
+    def render(self, source: str) -> str:
+        """The `FILE: path.to.key: warning: message` line that `vrrpd check-config` prints."""
+        where = f"{self.path}: " if self.path else ""
+        return f"{source}: {where}warning: {self.message}"
+
+
 class ConfigError(Exception):
     """A config file that cannot be used; `problems` lists every mistake found in it."""
 

@@ -7,12 +7,12 @@ failed value), so one run lists every mistake of the instance.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv6Address
 
 from vrrpd.config.addresses import (
     check_interface_name,
+    parse_excluded_vips,
     parse_unicast_address,
     parse_unicast_peers,
     parse_vips,
@@ -20,6 +20,7 @@ from vrrpd.config.addresses import (
 from vrrpd.config.errors import ConfigProblem
 from vrrpd.config.hooks import instance_hooks
 from vrrpd.config.model import InstanceConfig
+from vrrpd.config.names import NAME_RULE, valid_name
 from vrrpd.config.routed import instance_routed
 from vrrpd.config.routes import instance_routing
 from vrrpd.config.schema import RawAuthentication, RawInstance
@@ -31,7 +32,6 @@ from vrrpd.protocol.packet import (
     V3_MAX_INTERVAL,
 )
 
-_INSTANCE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DELAY = 3600.0  # preempt_delay and garp_master_delay: an hour is already a typo
 MAX_REFRESH = 86400.0
 MAX_SPLIT_BRAIN_AFTER = 100
@@ -48,12 +48,8 @@ def build_instance(
     def report(key: str, message: str) -> None:
         problems.append(ConfigProblem(f"{path}.{key}" if key else path, message))
 
-    if not _INSTANCE_NAME.match(name):
-        report(
-            "",
-            "instance names are 1 to 64 letters, digits, '_', '-' or '.' "
-            "(they appear in status output and MQTT topics)",
-        )
+    if not valid_name(name):
+        report("", f"instance names are {NAME_RULE} (they reach hooks, MQTT topics and metrics)")
     check_interface_name(raw.interface, f"{path}.interface", problems)
     if not 1 <= raw.virtual_router_id <= 255:
         report("virtual_router_id", f"must be 1..255, got {raw.virtual_router_id}")
@@ -84,6 +80,13 @@ def build_instance(
 
     vips = parse_vips(raw.virtual_ipaddress, raw.interface, f"{path}.virtual_ipaddress", problems)
     family = vips[0].interface.version if vips else None
+    excluded = parse_excluded_vips(
+        raw.virtual_ipaddress_excluded,
+        vips,
+        raw.interface,
+        f"{path}.virtual_ipaddress_excluded",
+        problems,
+    )
     if raw.version == 2 and family == 6:
         report("version", "VRRPv2 is IPv4 only; IPv6 virtual addresses need version = 3")
     if not raw.checksum_pseudo_header and (raw.version == 2 or family == 6):
@@ -110,6 +113,7 @@ def build_instance(
         preempt=raw.preempt,
         preempt_delay=raw.preempt_delay,
         vips=vips,
+        vips_excluded=excluded,
         unicast_src_ip=source,
         unicast_peer=peers,
         auth_type=auth_type,
@@ -120,6 +124,8 @@ def build_instance(
         garp_master_refresh=raw.garp_master_refresh,
         checksum_pseudo_header=raw.checksum_pseudo_header,
         split_brain_after=raw.split_brain_after,
+        dont_track_primary=raw.dont_track_primary,
+        mcast_src_ip=_mcast_source(raw, family, path, problems, report),
         **routing,
         **routed,
         **hooks,
@@ -172,6 +178,30 @@ def _unicast(
         report("unicast_src_ip", "is required when unicast_peer is set")
     peers = parse_unicast_peers(raw.unicast_peer, source, family, f"{path}.unicast_peer", problems)
     return source, peers
+
+
+def _mcast_source(
+    raw: RawInstance,
+    family: int | None,
+    path: str,
+    problems: list[ConfigProblem],
+    report: Report,
+) -> IPv4Address | IPv6Address | None:
+    """mcast_src_ip: a unicast address of the VIPs' family (IPv6: link-local, RFC 5798
+    §5.1.2.1); meaningless for a unicast instance, which has unicast_src_ip."""
+    if raw.mcast_src_ip is None:
+        return None
+    if raw.unicast_src_ip is not None:
+        report("mcast_src_ip", "is for multicast adverts; a unicast instance sends from "
+               "unicast_src_ip: remove one of them")
+        return None
+    where = f"{path}.mcast_src_ip"
+    source = parse_unicast_address(raw.mcast_src_ip, family, where, problems)
+    if isinstance(source, IPv6Address) and not source.is_link_local:
+        report("mcast_src_ip", f"{source} is not link-local; IPv6 adverts are sent from the "
+               "interface's link-local address (RFC 5798 §5.1.2.1)")
+        return None
+    return source
 
 
 def _authentication(

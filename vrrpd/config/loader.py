@@ -14,12 +14,14 @@ from typing import Any
 
 import msgspec
 
+from vrrpd.config.advice import instance_warnings
 from vrrpd.config.errors import ConfigError, ConfigProblem
 from vrrpd.config.instance import build_instance
 from vrrpd.config.metrics import build_metrics
 from vrrpd.config.model import Config, InstanceConfig, IPAddress, LogConfig
 from vrrpd.config.schema import RawGlobal, RawInstance, RawLog, RawMetrics, RawMqtt
 from vrrpd.config.sections import build_global, build_mqtt
+from vrrpd.config.source import MAX_CONFIG_BYTES, nesting_problem, read_source, too_large
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
 from vrrpd.config.sync_groups import build_sync_groups
 from vrrpd.config.tracking import build_scripts, build_track_files, instance_tracking
@@ -33,29 +35,27 @@ _TOML_POSITION = re.compile(
 
 
 def load_config(path: str | Path) -> Config:
-    """The validated config in the file at `path`; ConfigError lists every problem."""
+    """The validated config in the file at `path`; ConfigError lists every problem.
+    The file is read bounded (vrrpd.config.source: at most MAX_CONFIG_BYTES, never blocking)."""
     source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ConfigError(source, [ConfigProblem("", f"cannot read the file: {reason}")]) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        problem = ConfigProblem(f"line {line}, column {column}", "not UTF-8 text")
-        raise ConfigError(source, [problem]) from None
+    text = read_source(source)
+    if isinstance(text, ConfigProblem):
+        raise ConfigError(source, [text])
     return parse_config(text, source)
 
 
 def parse_config(text: str, source: str = "<config>") -> Config:
-    """The validated config in TOML `text`; `source` names it in error messages."""
+    """The validated config in TOML `text`; `source` names it in error messages.
+    `Config.warnings` lists what is valid but probably not meant (not an error)."""
+    if len(text) > MAX_CONFIG_BYTES:  # characters: never more than the file's bytes
+        raise ConfigError(source, [too_large(len(text.encode()))])
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(source, [_syntax_problem(error)]) from None
+    except RecursionError:  # tomllib recurses per nesting level; find where, without recursion
+        too_deep = nesting_problem(text) or ConfigProblem("", "nested too deeply to parse")
+        raise ConfigError(source, [too_deep]) from None
     problems: list[ConfigProblem] = []
     problems.extend(unknown_key(key, SECTIONS, "") for key in document if key not in SECTIONS)
 
@@ -100,6 +100,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         track_files=track_files,
         sync_groups=sync_groups,
         log=log_config,
+        warnings=tuple(instance_warnings(instances)),
     )
 
 
@@ -155,11 +156,16 @@ def _check_across_instances(instances: list[InstanceConfig], problems: list[Conf
             )
         else:
             vrid_owner[key] = instance.name
-        for index, address in enumerate(instance.vip_addresses):
+        listed = (
+            [("virtual_ipaddress", index, vip.address) for index, vip in enumerate(instance.vips)]
+            + [("virtual_ipaddress_excluded", index, vip.address)
+               for index, vip in enumerate(instance.vips_excluded)]
+        )  # fmt: skip
+        for key, index, address in listed:
             if address in vip_owner:
                 problems.append(
                     ConfigProblem(
-                        f"{path}.virtual_ipaddress[{index}]",
+                        f"{path}.{key}[{index}]",
                         f"{address} is already a virtual address of instance "
                         f"{vip_owner[address]!r}",
                     )

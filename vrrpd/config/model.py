@@ -18,6 +18,8 @@ from ipaddress import (
 
 import msgspec
 
+from vrrpd.config.errors import ConfigWarning
+
 IPAddress = IPv4Address | IPv6Address
 IPInterface = IPv4Interface | IPv6Interface
 IPNetwork = IPv4Network | IPv6Network
@@ -70,20 +72,16 @@ class MetricsConfig(_Frozen):
 
 
 class VirtualIp(_Frozen):
-    """One virtual address with its prefix length, and its IPv4 label (`eth0:1`) if any."""
+    """One virtual address with its prefix length, its IPv4 label (`eth0:1`) if any, and the
+    interface it goes on when that is not the instance's (`dev`, None = the instance's)."""
 
     interface: IPInterface
     label: str | None
-    dev: str | None = None  # None: the instance's interface; "lo": a VIP on no LAN (announce)
+    dev: str | None = None  # None: the instance's interface; "lo": on no LAN (announce)
 
     @property
     def address(self) -> IPAddress:
         return self.interface.ip
-
-    @property
-    def on_lan(self) -> bool:
-        """Whether clients find it with ARP/ND on the instance's link (so GARP/NA is sent)."""
-        return self.dev is None
 
 
 class Nexthop(_Frozen):
@@ -134,6 +132,7 @@ class TrackRef(_Frozen):
 
     name: str
     weight: int | None = None
+    reverse: bool | None = None  # interfaces and scripts: None = not reversed / the script's
 
 
 class ScriptConfig(_Frozen):
@@ -146,6 +145,7 @@ class ScriptConfig(_Frozen):
     weight: int  # -253..253; 0 = FAULT while failing
     rise: int  # consecutive successes to count as up
     fall: int  # consecutive failures to count as down
+    reverse: bool = False  # the weight's effect turned round (keepalived `weight W reverse`)
 
 
 class TrackFileConfig(_Frozen):
@@ -180,7 +180,7 @@ class InstanceConfig(_Frozen):
     version: int  # 2 or 3
     preempt: bool
     preempt_delay: float
-    vips: tuple[VirtualIp, ...]  # non-empty, one family
+    vips: tuple[VirtualIp, ...]  # non-empty, one family; listed in adverts
     unicast_src_ip: IPAddress | None  # None = multicast
     unicast_peer: tuple[IPAddress, ...]
     auth_type: int  # RFC 3768 numbers: AUTH_NONE (0) or AUTH_PASS (1), v2 only
@@ -210,11 +210,26 @@ class InstanceConfig(_Frozen):
     track_interface: tuple[TrackRef, ...] = ()  # vrrpd.protocol.tracking: link state counts
     track_script: tuple[TrackRef, ...] = ()
     track_file: tuple[TrackRef, ...] = ()
+    dont_track_primary: bool = False  # own interface down is not a FAULT condition
+    mcast_src_ip: IPAddress | None = None  # multicast adverts' source; None = the primary
+    # added and removed with `vips` but not advertised (any family)
+    vips_excluded: tuple[VirtualIp, ...] = ()
 
     @property
     def family(self) -> int:
         """4 or 6, the family of the virtual addresses (and of the adverts)."""
         return self.vips[0].interface.version
+
+    @property
+    def managed_vips(self) -> tuple[VirtualIp, ...]:
+        """Every address the instance holds while master: the advertised ones, then the
+        excluded ones."""
+        return self.vips + self.vips_excluded
+
+    @property
+    def vip_devs(self) -> frozenset[str]:
+        """The interfaces other than the instance's that addresses go on."""
+        return frozenset(vip.dev for vip in self.managed_vips if vip.dev is not None)
 
     @property
     def vip_addresses(self) -> tuple[IPAddress, ...]:
@@ -248,6 +263,8 @@ class Config(_Frozen):
     track_files: tuple[TrackFileConfig, ...] = ()
     sync_groups: tuple[SyncGroupConfig, ...] = ()
     log: LogConfig = LogConfig()
+    # valid but probably unintended settings (vrrpd.config.advice); never a reason to reject
+    warnings: tuple[ConfigWarning, ...] = ()
 
     def instance(self, name: str) -> InstanceConfig:
         """The instance called `name`; KeyError if there is none."""

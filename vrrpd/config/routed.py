@@ -2,9 +2,11 @@
 routes for a routing daemon), VIPs on `lo`, and unicast peers in other subnets
 (`unicast_ttl`, `unicast_min_ttl`).
 
-Kept apart from addresses.py and routes.py because the combination rules live here:
-a VIP on lo is only reachable through the route `announce` publishes, and TTL knobs only
-mean something for unicast adverts (multicast VRRP is link-local, always TTL 255).
+Kept apart from addresses.py and routes.py because the combination rules live here: with
+`announce`, a VIP on lo is a VIP on no LAN, reached only through its host route, so it must
+be a host address itself; TTL knobs only mean something for unicast adverts (multicast VRRP
+is link-local, always TTL 255). A VIP on lo (or any other `dev`) without `announce` is the
+keepalived-style address on another interface and is checked in addresses.py only.
 """
 
 from __future__ import annotations
@@ -19,13 +21,17 @@ from vrrpd.config.routes import Tables
 from vrrpd.config.schema import RawInstance
 
 VRRP_TTL = 255
+LOOPBACK = "lo"
 # tables the kernel or every Linux box already uses: FRR would import (or BIRD learn)
 # far more than the VIPs from them
 RESERVED_TABLES = {rt_tables.BUILTIN[name]: name for name in ("default", "main", "local")}
 
 
 def instance_routed(
-    raw: RawInstance, vips: tuple[VirtualIp, ...], path: str, problems: list[ConfigProblem]
+    raw: RawInstance,
+    vips: tuple[VirtualIp, ...],
+    path: str,
+    problems: list[ConfigProblem],
 ) -> dict[str, Any]:
     """The announce and unicast TTL fields of an InstanceConfig, problems appended."""
 
@@ -46,17 +52,24 @@ def instance_routed(
             )
         elif table is not None:
             announce = Announce(table=table)
-    for index, vip in enumerate(vips):
-        if not vip.on_lan and raw.announce is None:
-            report(
-                f"virtual_ipaddress[{index}].dev",
-                f"{vip.address} on {vip.dev} is on no LAN, so only a route can lead to it: "
-                "set announce = { table = N } and have FRR or BIRD announce that table",
-            )
+        for index, vip in enumerate(vips):  # the announced ones (not the excluded)
+            _host_on_lo(vip, f"virtual_ipaddress[{index}].dev", report)
     unicast = raw.unicast_src_ip is not None or bool(raw.unicast_peer)
     ttl = _ttl(raw.unicast_ttl, "unicast_ttl", unicast, report)
     min_ttl = _ttl(raw.unicast_min_ttl, "unicast_min_ttl", unicast, report)
     return {"announce": announce, "unicast_ttl": ttl, "unicast_min_ttl": min_ttl}
+
+
+def _host_on_lo(vip: VirtualIp, key: str, report: Callable[[str, str], None]) -> None:
+    """Announced from lo, a VIP is reached through its /32 or /128 route alone; a wider
+    prefix on lo would make the whole network local to this router."""
+    iface = vip.interface
+    if vip.dev == LOOPBACK and iface.network.prefixlen != iface.max_prefixlen:
+        report(
+            key,
+            f"a VIP on lo with announce must be a host address (/{iface.max_prefixlen}): "
+            f"{iface} would make all of {iface.network} local",
+        )
 
 
 def _ttl(value: int | None, key: str, unicast: bool, report: Callable[[str, str], None]) -> int:

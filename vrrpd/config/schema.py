@@ -30,8 +30,8 @@ class RawGlobal(_Table):
     """Name of this node in MQTT topics, metrics and logs: non-empty, no spaces, '/', '+'
     or '#'."""
     control_socket: str = DEFAULT_CONTROL_SOCKET
-    """Path of the Unix socket `vrrpd status` talks to (at most 107 bytes). `--socket` and
-    VRRPD_SOCKET override it."""
+    """Path of the Unix socket `vrrpd status` talks to: absolute, not a directory, at most 107
+    bytes. `--socket` and VRRPD_SOCKET override it."""
     log_level: str = "info"
     """`debug`, `info`, `warning` or `error`; `vrrpd run --log-level` overrides it."""
     notify: tuple[str, ...] = ()
@@ -106,7 +106,8 @@ class RawMetrics(_Table):
 
 
 class RawVip(_Table):
-    """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1"}`."""
+    """The table form of a virtual address, `{address = "ADDR/PLEN", label = "eth0:1",
+    dev = "eth1"}`."""
 
     address: str
     """The virtual address with its prefix length, like `192.0.2.100/24`."""
@@ -114,8 +115,10 @@ class RawVip(_Table):
     """IPv4 address label, `IFNAME:something` (at most 15 bytes, no '/' or spaces), as
     `ip addr add ... label` sets it; IPv6 addresses have none."""
     dev: str | None = None
-    """Where the address lives: the instance's interface (absent) or `lo`, a VIP on no LAN
-    (a host address, with `announce`; no gratuitous ARP / NA for it)."""
+    """Interface the address goes on (keepalived's `dev`); absent = the instance's
+    interface. It must exist when the instance starts; its GARP/NA goes out there too (none
+    on `lo`, which has no link layer). With `announce`, a VIP on `lo` is a VIP on no LAN: a
+    host address (/32, /128) reached through the route announce publishes."""
 
 
 class RawNexthop(_Table):
@@ -193,18 +196,27 @@ class RawTrackRef(_Table):
     weight: int | None = None
     """Override of the weight: interfaces and scripts -253..253, files -254..254; 0 makes
     it a FAULT condition."""
+    reverse: bool | None = None
+    """Interfaces and scripts only (keepalived's `weight W reverse`): the weight counts in
+    the same state with the opposite sign, and weight 0 is a FAULT while the object is up;
+    absent = false for an interface, the script's own `reverse` for a script."""
 
 
 class RawInstance(_Table):
-    """`[instances.NAME]`: one VRRP instance (NAME: 1 to 64 letters, digits, '_', '-', '.')."""
+    """`[instances.NAME]`: one VRRP instance (NAME: 1 to 64 letters, digits, '_', '-', '.',
+    not starting with '-' or '.')."""
 
     interface: str
     """Interface the instance sends adverts on and adds its virtual addresses to."""
     virtual_router_id: int
     """VRID 1..255; unique per interface and address family."""
     virtual_ipaddress: tuple[str | RawVip, ...]
-    """Virtual addresses, `ADDR/PLEN` strings or `{ address, label }` tables; one address
-    family per instance (at least one)."""
+    """Virtual addresses, `ADDR/PLEN` strings or `{ address, label, dev }` tables; one
+    address family per instance (at least one, at most 255: what an advert carries)."""
+    virtual_ipaddress_excluded: tuple[str | RawVip, ...] = ()
+    """Addresses added and removed with the virtual addresses but not listed in adverts
+    (keepalived's virtual_ipaddress_excluded): for long address lists, or the other
+    address family; same forms as virtual_ipaddress."""
     priority: int = 100
     """1..255; the highest becomes master, 255 = address owner."""
     advert_int: float = 1.0
@@ -221,6 +233,10 @@ class RawInstance(_Table):
     only peers' adverts are accepted."""
     unicast_peer: tuple[str, ...] = ()
     """Addresses of the peers to send unicast adverts to (needs `unicast_src_ip`)."""
+    mcast_src_ip: str | None = None
+    """Source address of multicast adverts (keepalived's mcast_src_ip); absent = the
+    interface's primary address (IPv6: its link-local one). Must be an address of the
+    interface when the instance starts; IPv6 needs a link-local address."""
     unicast_ttl: int | None = None
     """TTL / hop limit of unicast adverts, 1..255; absent = 255 (multicast always 255)."""
     unicast_min_ttl: int | None = None
@@ -274,11 +290,15 @@ class RawInstance(_Table):
     """Advert intervals of evidence (0 = off, or 1..100) before a split-brain episode is
     reported."""
     track_interface: tuple[str | RawTrackRef, ...] = ()
-    """Interfaces tracked: a name (down = FAULT) or `{ name, weight }`."""
+    """Interfaces tracked: a name (down = FAULT) or `{ name, weight, reverse }`."""
     track_script: tuple[str | RawTrackRef, ...] = ()
-    """`[scripts.NAME]` tracked: a name (the script's weight) or `{ name, weight }`."""
+    """`[scripts.NAME]` tracked: a name (the script's weight) or `{ name, weight,
+    reverse }`."""
     track_file: tuple[str | RawTrackRef, ...] = ()
     """`[track_files.NAME]` tracked: a name (the file's weight) or `{ name, weight }`."""
+    dont_track_primary: bool = False
+    """keepalived's dont_track_primary: the instance's own interface going down is not a
+    FAULT condition (the instance keeps its state; a removed interface still is one)."""
 
 
 class RawScript(_Table):
@@ -294,6 +314,10 @@ class RawScript(_Table):
     weight: int = 0
     """-253..253: negative is added while failing, positive while passing; 0 = FAULT while
     failing."""
+    reverse: bool = False
+    """Turn the weight's effect round (keepalived's `weight W reverse`): a positive weight
+    is subtracted while passing, a negative one added while failing; with weight 0 the
+    instance is in FAULT while the script passes."""
     rise: int = 1
     """Passing runs in a row that make a failing script pass, 1..1000."""
     fall: int = 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from vrrpd.config.errors import ConfigProblem
 from vrrpd.config.hooks import check_command, check_convention, check_fifo, check_timeout
 from vrrpd.config.model import GlobalConfig, MqttConfig
@@ -25,16 +27,9 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
                 "(it names this node in MQTT topics)",
             )
         )
-    socket_bytes = len(raw.control_socket.encode())
-    if not raw.control_socket:
-        problems.append(ConfigProblem("global.control_socket", "must not be empty"))
-    elif socket_bytes > MAX_SOCKET_PATH:
-        problems.append(
-            ConfigProblem(
-                "global.control_socket",
-                f"is {socket_bytes} bytes; Unix socket paths are limited to {MAX_SOCKET_PATH}",
-            )
-        )
+    socket_problem = control_socket_problem(raw.control_socket)
+    if socket_problem is not None:
+        problems.append(ConfigProblem("global.control_socket", socket_problem))
     if raw.log_level not in LOG_LEVELS:
         choices = ", ".join(repr(level) for level in LOG_LEVELS)
         problems.append(
@@ -63,6 +58,25 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         notify_fifo=raw.notify_fifo,
         startup_delay=raw.startup_delay,
     )
+
+
+def control_socket_problem(path: str) -> str | None:
+    """Why `path` cannot be the control socket, or None. Absolute, because the daemon and
+    `vrrpd status` run from different directories; not a directory, which the daemon would
+    otherwise try to unlink and replace at start; no NUL (it ends a C string)."""
+    size = len(path.encode())
+    if not path:
+        return "must not be empty"
+    if "\0" in path:
+        return f"{path!r} contains a NUL character"
+    if not os.path.isabs(path):
+        return f"{path!r} must be an absolute path, like '/run/vrrpd/vrrpd.sock'"
+    if size > MAX_SOCKET_PATH:
+        return f"is {size} bytes; Unix socket paths are limited to {MAX_SOCKET_PATH}"
+    if path.endswith("/") or os.path.isdir(path):
+        example = path.rstrip("/") + "/vrrpd.sock"
+        return f"{path!r} is a directory; name the socket file in it, like {example!r}"
+    return None
 
 
 def build_mqtt(raw: RawMqtt, problems: list[ConfigProblem]) -> MqttConfig | None:

@@ -24,7 +24,7 @@ from vrrpd.config.errors import ConfigProblem
 
 INVALID: Any = object()  # a value that failed to decode (its problems are already recorded)
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _MSGSPEC_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _MSGSPEC_EXPECTED = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`(?P<rest>.*)$")
 _MSGSPEC_UNKNOWN = re.compile(r"^Object contains unknown field `(?P<key>[^`]+)`$")
@@ -44,8 +44,22 @@ _TYPE_WORDS = {
 
 def join_path(parent: str, key: str) -> str:
     """`parent.key`, with the key quoted the TOML way when it is not a bare key."""
-    part = key if _BARE_KEY.match(key) else '"' + key.replace('"', '\\"') + '"'
+    part = key if _BARE_KEY.fullmatch(key) else quote_key(key)
     return f"{parent}.{part}" if parent else part
+
+
+def quote_key(key: str) -> str:
+    """`key` as a TOML basic string, every quote, backslash and unprintable character escaped,
+    so a hostile key cannot break the one-line `FILE: path: message` format."""
+    return '"' + "".join(_escape(char) for char in key) + '"'
+
+
+def _escape(char: str) -> str:
+    if char in '"\\':
+        return "\\" + char
+    if char.isprintable():
+        return char
+    return f"\\u{ord(char):04X}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08X}"
 
 
 def unknown_key(key: str, known: Iterable[str], path: str) -> ConfigProblem:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import re
 import stat
 from collections.abc import Collection
 from typing import Any
@@ -23,10 +22,10 @@ from vrrpd.config.addresses import check_interface_name
 from vrrpd.config.errors import ConfigProblem
 from vrrpd.config.hooks import check_command, check_timeout
 from vrrpd.config.model import ScriptConfig, TrackFileConfig, TrackRef
+from vrrpd.config.names import NAME_RULE, valid_name
 from vrrpd.config.schema import RawInstance, RawScript, RawTrackFile, RawTrackRef
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path
 
-NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 SCRIPT_WEIGHT = 253  # keepalived: vrrp_script and track_interface weights are -253..253
 FILE_WEIGHT = 254  # track_file weights are -254..254 (a file may hold a negative value)
 MIN_INTERVAL = 0.1
@@ -44,10 +43,8 @@ def named_tables(
     decoded = []
     for name, table in value.items():
         path = join_path(section, name)
-        if not NAME.match(name):
-            problems.append(
-                ConfigProblem(path, "names are 1 to 64 letters, digits, '_', '-' or '.'")
-            )
+        if not valid_name(name):
+            problems.append(ConfigProblem(path, f"names are {NAME_RULE}"))
         raw = decode_value(table, cls, path, problems)
         if raw is not INVALID:
             decoded.append((name, path, raw))
@@ -98,6 +95,7 @@ def _build_script(
         weight=raw.weight,
         rise=raw.rise,
         fall=raw.fall,
+        reverse=raw.reverse,
     )
 
 
@@ -151,7 +149,7 @@ def instance_tracking(
     }
     fields = {"track_interface": tuple(ref for _, ref in interfaces)}
     for key, (items, known, section, limit) in listed.items():
-        refs = _refs(items, f"{path}.{key}", limit, problems)
+        refs = _refs(items, f"{path}.{key}", limit, problems, reverse=key != "track_file")
         for index, ref in refs:
             if ref.name not in known:
                 where = _name_path(items, f"{path}.{key}", index)
@@ -161,14 +159,29 @@ def instance_tracking(
 
 
 def _refs(
-    items: tuple[str | RawTrackRef, ...], path: str, limit: int, problems: list[ConfigProblem]
+    items: tuple[str | RawTrackRef, ...],
+    path: str,
+    limit: int,
+    problems: list[ConfigProblem],
+    *,
+    reverse: bool = True,
 ) -> list[tuple[int, TrackRef]]:
-    """Each entry as a TrackRef with its list index; repeats and bad weights reported."""
+    """Each entry as a TrackRef with its list index; repeats and bad weights reported
+    (and `reverse` where the kind has none: `reverse` False)."""
     refs: list[tuple[int, TrackRef]] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
-        ref = TrackRef(name=item) if isinstance(item, str) else TrackRef(item.name, item.weight)
+        ref = (
+            TrackRef(name=item)
+            if isinstance(item, str)
+            else TrackRef(item.name, item.weight, item.reverse)
+        )
         item_path = f"{path}[{index}]"
+        if ref.reverse is not None and not reverse:
+            problems.append(
+                ConfigProblem(f"{item_path}.reverse", "only interfaces and scripts can be "
+                              "reversed; use a negative weight for a file")
+            )
         if ref.weight is not None:
             check_weight(ref.weight, limit, f"{item_path}.weight", problems)
         if ref.name in seen:

@@ -15,6 +15,12 @@ from typing import Any
 from vrrpd.control.client import ControlError
 
 MAX_REQUEST = 64 * 1024
+# Clients served at once; one more is closed at once (each costs a file descriptor and a
+# task, and a status request takes microseconds: 64 is plenty for people and scripts).
+MAX_CLIENTS = 64
+# asyncio accepts up to `backlog` connections per wake-up before any handler runs: a small
+# one keeps a connection storm's not-yet-closed sockets few (the rest wait in the kernel).
+BACKLOG = 16
 
 
 def _claim_path(path: str) -> None:
@@ -53,12 +59,13 @@ class ControlServer:
         self._explain = explain
         self._server: asyncio.base_events.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
+        self.refused = 0  # connections closed at once because MAX_CLIENTS were being served
 
     async def start(self) -> None:
         _claim_path(self.path)
         try:
             self._server = await asyncio.start_unix_server(
-                self._client, path=self.path, limit=MAX_REQUEST)
+                self._client, path=self.path, limit=MAX_REQUEST, backlog=BACKLOG)
         except OSError as exc:
             msg = f"cannot create control socket {self.path}: {exc.strerror}"
             raise ControlError(msg) from None
@@ -78,6 +85,10 @@ class ControlServer:
             os.unlink(self.path)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(self._clients) >= MAX_CLIENTS:
+            self.refused += 1
+            writer.close()  # no reply, no wait: the fd is released now
+            return
         task = asyncio.current_task()
         if task is not None:
             self._clients.add(task)
@@ -99,6 +110,8 @@ class ControlServer:
             req = json.loads(line)
         except ValueError:
             return {"error": "request is not JSON"}
+        except RecursionError:
+            return {"error": "request is nested too deeply"}
         cmd = req.get("cmd") if isinstance(req, dict) else None
         if cmd == "status":
             return self._status()

@@ -33,7 +33,9 @@ def manpage() -> str:
         "`FILE: path.to.key: message`. A key that is left out takes its default; keys "
         "without a default are required. Durations are in seconds (numbers, fractions "
         "allowed). Hooks and check scripts are lists: an absolute program path followed "
-        "by its fixed arguments, run without a shell."
+        "by its fixed arguments, run without a shell. A file larger than 1 MiB is refused "
+        "(by check-config, run and reload alike). Settings that are valid but probably not "
+        "meant are printed as `FILE: path.to.key: warning: message` and do not fail the file."
     )
     lines += roff.paragraph(
         "Each key below reads: name, type, default, then what it means and the values it "

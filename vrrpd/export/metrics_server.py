@@ -25,6 +25,10 @@ from vrrpd.export.metrics import CONTENT_TYPE, render
 REQUEST_TIMEOUT = 5.0
 MAX_REQUEST_HEAD = 16384
 CLOSE_TIMEOUT = 2.0
+# Scrapes served at once; one more connection is closed at once (each costs a descriptor;
+# Prometheus keeps one connection per target).
+MAX_CONNECTIONS = 64
+BACKLOG = 16  # accepted per wake-up: few sockets in flight during a connection storm
 
 
 def write_textfile(path: str, text: str) -> None:
@@ -64,13 +68,16 @@ class MetricsExporter:
         self._write_error: str | None = None
         self._log = log.get()
         self.port: int | None = None  # the bound port, once listening
+        self._active = 0
+        self.refused = 0  # connections closed at once because MAX_CONNECTIONS were served
 
     async def start(self) -> None:
         listen = self.cfg.listen
         if listen is not None:
             try:
                 self._server = await asyncio.start_server(
-                    self._handle, listen.host, listen.port, limit=MAX_REQUEST_HEAD
+                    self._handle, listen.host, listen.port, limit=MAX_REQUEST_HEAD,
+                    backlog=BACKLOG,
                 )
             except OSError as exc:
                 self._log.error(
@@ -130,6 +137,11 @@ class MetricsExporter:
 
     # -- HTTP --------------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._active >= MAX_CONNECTIONS:
+            self.refused += 1
+            writer.close()
+            return
+        self._active += 1
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), REQUEST_TIMEOUT)
             writer.write(self._answer(head))
@@ -145,6 +157,7 @@ class MetricsExporter:
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), REQUEST_TIMEOUT)
+            self._active -= 1
 
     def _answer(self, head: bytes) -> bytes:
         request_line = head.split(b"\r\n", 1)[0].decode("latin-1")

@@ -199,11 +199,16 @@ class GarpSchedule:
         self._schedule = loop.create_task(self._run(began), name="garp-schedule")
 
     def burst(self) -> None:
-        """One extra burst now (split-brain heal), beside the running schedule."""
+        """One extra burst now (split-brain heal), beside the running schedule, and another
+        `second_delay` later: the other master's last announcement can reach clients after
+        ours (its first advert, which made us heal, may leave before its GARP), and clients
+        ignore ours for `locktime` (1 s) after a change. Without the second one they stayed
+        on a router that had let the VIP go until their neighbour entry expired (chaos run:
+        a VRRP partition healed just after a takeover)."""
         loop = asyncio.get_running_loop()
         began = loop.time()
         self._send_round()
-        task = loop.create_task(self._rest_of_burst(began), name="garp-burst")
+        task = loop.create_task(self._heal(began), name="garp-burst")
         self._extra.add(task)
         task.add_done_callback(self._extra.discard)
 
@@ -229,6 +234,11 @@ class GarpSchedule:
             while True:
                 last += self._refresh
                 await self._burst_at(last)
+
+    async def _heal(self, began: float) -> None:
+        await self._rest_of_burst(began)
+        if self._second_delay > 0:
+            await self._burst_at(began + self._second_delay)
 
     async def _burst_at(self, when: float) -> None:
         await _sleep_until(when)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ IPAddress = IPv4Address | IPv6Address
 IPInterface = IPv4Interface | IPv6Interface
 
 RT_SCOPE_UNIVERSE = 0
+# IFA_PROTO (Linux 6.1+) value on every VIP vrrpd adds: how a later run (after a crash) tells
+# the addresses it may remove from the ones the admin or another program configured. Older
+# kernels drop the attribute silently; their VIPs then look foreign and are never removed.
+VRRPD_ADDR_PROTO = 0x56  # 'V'; iproute2's rt_addrprotos uses 0..3
 IFNAMSIZ = 16  # kernel limit for interface names and IPv4 address labels, NUL included
 _WATCH_GROUPS = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
 _PRIVILEGE = (errno.EPERM, errno.EACCES)
@@ -48,6 +53,23 @@ class LinkInfo:
     mac: str
     up: bool
     mtu: int
+
+
+def kernel_keeps_addr_proto(release: str | None = None) -> bool:
+    """IFA_PROTO is kept from Linux 6.1 on (`release` defaults to this kernel's)."""
+    parts = (release or os.uname().release).split(".")
+    try:
+        return (int(parts[0]), int(parts[1].split("-")[0])) >= (6, 1)
+    except (IndexError, ValueError):
+        return True  # unknown format: assume a modern kernel
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAddress:
+    """An address an interface has; `ours` = added by vrrpd (IFA_PROTO VRRPD_ADDR_PROTO)."""
+
+    address: IPv4Interface | IPv6Interface
+    ours: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +198,11 @@ class Netlink(IPRouteSession):
     async def addresses(self, ifindex: int, family: int) -> list[IPInterface]:
         return [_interface_of(msg) for msg in await self._dump_addresses(ifindex, family)]
 
+    async def held(self, ifindex: int, family: int) -> list[HeldAddress]:
+        """Every address on the interface, each marked whether vrrpd added it."""
+        return [HeldAddress(_interface_of(msg), msg.get("proto") == VRRPD_ADDR_PROTO)
+                for msg in await self._dump_addresses(ifindex, family)]
+
     async def _dump_addresses(self, ifindex: int, family: int) -> list:
         if family not in (socket.AF_INET, socket.AF_INET6):
             raise ValueError(f"family must be AF_INET or AF_INET6, not {family!r}")
@@ -191,9 +218,11 @@ class Netlink(IPRouteSession):
 
         IPv6 VIPs skip DAD (IFA_F_NODAD) so they are usable at once: the backup that held
         the address has already dropped it, and a tentative VIP would black-hole traffic.
-        Lifetimes are left at the kernel default, valid and preferred forever.
+        Lifetimes are left at the kernel default, valid and preferred forever. The address
+        carries IFA_PROTO VRRPD_ADDR_PROTO (see held()).
         """
         arguments = self._vip_arguments(ifindex, vip)
+        arguments["proto"] = VRRPD_ADDR_PROTO  # marks it ours for the next run's clean-up
         if label is not None:
             _check_label(label, vip)
             arguments["label"] = label

@@ -1,9 +1,10 @@
 """keepalived `virtual_ipaddress` and `unicast_peer` entries.
 
-A VIP keeps its address (with prefix length) and its label; `dev`, `brd`, `scope` and the
-flags are noted as dropped. What vrrpd cannot hold is left out, each noted: a VIP on another
-interface than the instance's, a second address family, a repeated address (its label goes to
-the first one if that has none), a label Linux would refuse.
+A VIP keeps its address (with prefix length), its label and its `dev`; `brd`, `scope` and the
+flags are noted as dropped. What vrrpd cannot hold is left out, each noted: a second address
+family among the advertised VIPs, a repeated address (its label goes to the first one if that
+has none), a label Linux would refuse. virtual_ipaddress_excluded entries are read the same
+way, any family.
 """
 
 from __future__ import annotations
@@ -28,17 +29,18 @@ class Vip:
     node: Node
     label: str | None = None
     dev: str | None = None
+    block: str = "virtual_ipaddress"  # or virtual_ipaddress_excluded
 
 
-def read_vip(entry: Node, notes: Notes) -> Vip | None:
+def read_vip(entry: Node, notes: Notes, block: str = "virtual_ipaddress") -> Vip | None:
     """`ADDR[/PLEN] [dev IF] [brd X] [scope S] [label L] [flags...]`: address and label kept."""
     words = entry.words()
     try:
         address = ipaddress.ip_interface(words[0])
     except ValueError:
-        notes.drop(entry, f"{words[0]!r} is not an address", keyword="virtual_ipaddress")
+        notes.drop(entry, f"{words[0]!r} is not an address", keyword=block)
         return None
-    vip = Vip(address, entry)
+    vip = Vip(address, entry, block=block)
     dropped: list[str] = []
     index = 1
     while index < len(words):
@@ -53,39 +55,36 @@ def read_vip(entry: Node, notes: Notes) -> Vip | None:
         elif word in VIP_FLAGS:
             dropped.append(word)
         else:
-            notes.drop(entry, f"unknown option {word!r} for {address}", keyword="virtual_ipaddress")
+            notes.drop(entry, f"unknown option {word!r} for {address}", keyword=block)
             return None
         index += 1
     if dropped:
         notes.drop(
             entry,
-            f"{', '.join(dropped)} of {address}: vrrpd keeps address and label",
-            keyword="virtual_ipaddress",
+            f"{', '.join(dropped)} of {address}: vrrpd keeps address, label and dev",
+            keyword=block,
             failover=False,
         )
     return vip
 
 
-def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
-    """The VIPs vrrpd can hold: on the instance's interface, one family, no repeats."""
+def check_vips(
+    vips: list[Vip], interface: str, notes: Notes, *, one_family: bool = True,
+    taken: dict[Any, Vip] | None = None,
+) -> list[Vip]:
+    """The VIPs vrrpd can hold: one family (unless excluded ones), no repeats (also not of
+    the addresses in `taken`, which is filled with these)."""
     kept: list[Vip] = []
-    by_ip: dict[Any, Vip] = {}  # linear in the number of VIPs, however many there are
+    by_ip: dict[Any, Vip] = {} if taken is None else taken  # linear in the number of VIPs
     for vip in vips:
         address, entry = vip.address, vip.node
-        if vip.dev is not None and vip.dev != interface:
-            notes.drop(
-                entry,
-                f"{address} is on dev {vip.dev}: vrrpd puts VIPs on the "
-                f"instance's interface {interface}; use an instance on "
-                f"{vip.dev} for it",
-                keyword="virtual_ipaddress",
-            )
-            continue
-        if vip.label is not None and not _label_ok(vip.label, address, interface):
+        if vip.dev == interface:
+            vip.dev = None
+        if vip.label is not None and not _label_ok(vip.label, address, vip.dev or interface):
             notes.drop(
                 entry,
                 f"label {vip.label!r} of {address}: Linux labels are IPv4-only, "
-                f"'{interface}:NAME', at most {LABEL_MAX} bytes",
+                f"'{vip.dev or interface}:NAME', at most {LABEL_MAX} bytes",
                 keyword="label",
                 failover=False,
             )
@@ -95,12 +94,12 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
             notes.drop(
                 entry,
                 f"{address.ip} is already listed at line {same.node.line}",
-                keyword="virtual_ipaddress",
+                keyword=vip.block,
                 failover=False,
             )
             same.label = same.label or vip.label
             continue
-        if kept and kept[0].address.version != address.version:
+        if one_family and kept and kept[0].address.version != address.version:
             notes.drop(
                 entry,
                 f"{address} is IPv{address.version}, the instance's first VIP is "
@@ -111,6 +110,18 @@ def check_vips(vips: list[Vip], interface: str, notes: Notes) -> list[Vip]:
         kept.append(vip)
         by_ip[address.ip] = vip
     return kept
+
+
+def vip_entry(vip: Vip) -> str | Table:
+    """A kept VIP as vrrpd writes it: a string, or a table with its label and dev."""
+    if vip.label is None and vip.dev is None:
+        return str(vip.address)
+    table: Table = {"address": str(vip.address)}
+    if vip.label is not None:
+        table["label"] = vip.label
+    if vip.dev is not None:
+        table["dev"] = vip.dev
+    return table
 
 
 def _label_ok(label: str, address: Any, interface: str) -> bool:

@@ -11,6 +11,7 @@ their first line, not line by line.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from ipaddress import ip_address
@@ -213,12 +214,12 @@ def _script(node: Node, notes: Notes) -> Table | None:
             if (value := seconds(child, notes, 0.0, 3600.0)) is not None:
                 table[key] = plain(value)
         elif key == "weight":
-            if len(child.args) == 2 and child.args[1] == "reverse":
-                notes.drop(child, "a reversed weight (priority up while failing) has no vrrpd "
-                           "equivalent")
-                ok = False
-            elif (weight := integer(child, notes, -253, 253)) is not None:
+            reverse = len(child.args) == 2 and child.args[1] == "reverse"
+            value = dataclasses.replace(child, args=child.args[:1]) if reverse else child
+            if (weight := integer(value, notes, -253, 253)) is not None:
                 table["weight"] = weight
+                if reverse:
+                    table["reverse"] = True
         elif key in ("rise", "fall"):
             if (count := integer(child, notes, 1, 1000)) is not None:
                 table[key] = count

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from vrrpd.keepalived_import.addresses import Vip, check_vips, read_peers, read_vip
+from vrrpd.keepalived_import.addresses import Vip, check_vips, read_peers, read_vip, vip_entry
 from vrrpd.keepalived_import.keywords import INSTANCE, INSTANCE_EXTRA
 from vrrpd.keepalived_import.notes import (
     Notes,
@@ -57,12 +57,14 @@ class _Instance:
     node: Node
     table: Table = field(default_factory=dict)
     vips: list[Vip] = field(default_factory=list)
+    excluded: list[Vip] = field(default_factory=list)
     version: tuple[int, Node] | None = None
     advert_int: tuple[float, Node] | None = None
     auth: tuple[dict[str, str], Node] | None = None
     gna_interval: tuple[float, Node] | None = None
     routes: list[Node] = field(default_factory=list)
     rules: list[Node] = field(default_factory=list)
+    source: tuple[str, Node] | None = None  # unicast_src_ip / mcast_src_ip, the last one
 
 
 def convert_instance(
@@ -82,7 +84,11 @@ def convert_instance(
     for child in node.children:
         _read(child, inst, known, notes)
     missing = [key for key in ("interface", "virtual_router_id") if key not in inst.table]
-    inst.vips = check_vips(inst.vips, inst.table.get("interface", ""), notes)
+    taken: dict = {}
+    inst.vips = check_vips(inst.vips, inst.table.get("interface", ""), notes, taken=taken)
+    inst.excluded = check_vips(
+        inst.excluded, inst.table.get("interface", ""), notes, one_family=False, taken=taken
+    )
     if not inst.vips:
         missing.append("virtual_ipaddress")
     if missing:
@@ -110,20 +116,23 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
             inst.version = (version, child)
     elif key == "nopreempt":
         table["preempt"] = False
+    elif key == "dont_track_primary":
+        table["dont_track_primary"] = True
     elif key == "preempt":
         table["preempt"] = True
     elif key == "preempt_delay":
         if (delay := seconds(child, notes, 0.0, 3600.0)) is not None:
             table["preempt_delay"] = plain(delay)
-    elif key == "virtual_ipaddress":
+    elif key in ("virtual_ipaddress", "virtual_ipaddress_excluded"):
+        into = inst.vips if key == "virtual_ipaddress" else inst.excluded
         for entry in child.children or []:
-            if (vip := read_vip(entry, notes)) is not None:
-                inst.vips.append(vip)
+            if (vip := read_vip(entry, notes, key)) is not None:
+                into.append(vip)
     elif key == "authentication":
         _authentication(child, inst, notes)
-    elif key == "unicast_src_ip":
+    elif key in ("unicast_src_ip", "mcast_src_ip"):  # one setting in keepalived: the source
         if (address := _address(child, notes)) is not None:
-            table["unicast_src_ip"] = address
+            inst.source = (address, child)
     elif key == "unicast_peer":
         read_peers(child, table, notes)
     elif key == "unicast_ttl":
@@ -185,7 +194,8 @@ def _authentication(node: Node, inst: _Instance, notes: Notes) -> None:
 
 
 def _tracks(node: Node, table: Table, known: dict[str, set[str]], notes: Notes) -> None:
-    """`NAME [weight W]` entries as "NAME" or {name, weight}."""
+    """`NAME [weight W [reverse|noreverse]]` entries as "NAME" or {name, weight, reverse}
+    (track_file has no reverse in vrrpd)."""
     kind = node.keyword
     defined = {"track_script": known["scripts"], "track_file": known["files"]}.get(kind)
     refs = table.setdefault(kind, [])
@@ -202,25 +212,36 @@ def _tracks(node: Node, table: Table, known: dict[str, set[str]], notes: Notes) 
         if len(words) == 1:
             refs.append(name)
             continue
-        weight = _weight(words[1:])
-        if weight is None:
+        parsed = _weight(words[1:], reversible=kind != "track_file")
+        if parsed is None:
             notes.drop(
                 entry,
-                f"{' '.join(words[1:])!r}: vrrpd takes `weight N`; a reversed weight has no "
-                f"vrrpd equivalent, so {name!r} is not tracked",
+                f"{' '.join(words[1:])!r}: vrrpd takes `weight N`"
+                + (" [reverse]" if kind != "track_file" else " (a file cannot be reversed)")
+                + f", so {name!r} is not tracked",
                 keyword=kind,
             )
             continue
-        refs.append({"name": name, "weight": weight})
+        weight, reverse = parsed
+        ref: Table = {"name": name, "weight": weight}
+        if reverse is not None:
+            ref["reverse"] = reverse
+        refs.append(ref)
     if not refs:
         del table[kind]
 
 
-def _weight(words: list[str]) -> int | None:
-    if len(words) != 2 or words[0] != "weight":
+def _weight(words: list[str], *, reversible: bool) -> tuple[int, bool | None] | None:
+    """`weight W [reverse|noreverse]` as (W, reverse or None when not written)."""
+    if len(words) not in (2, 3) or words[0] != "weight":
         return None
+    reverse = None
+    if len(words) == 3:
+        if not reversible or words[2] not in ("reverse", "noreverse", "no_reverse"):
+            return None
+        reverse = words[2] == "reverse"
     try:
-        return int(words[1], 10)
+        return int(words[1], 10), reverse
     except ValueError:
         return None
 
@@ -241,10 +262,9 @@ def _finish(inst: _Instance, defaults: Defaults, notes: Notes) -> Table:
     ordered["version"] = version
     if inst.advert_int is not None:
         ordered["advert_int"] = _advert_int(*inst.advert_int, version, notes)
-    ordered["virtual_ipaddress"] = [
-        str(vip.address) if vip.label is None else {"address": str(vip.address), "label": vip.label}
-        for vip in inst.vips
-    ]
+    ordered["virtual_ipaddress"] = [vip_entry(vip) for vip in inst.vips]
+    if inst.excluded:
+        ordered["virtual_ipaddress_excluded"] = [vip_entry(vip) for vip in inst.excluded]
     if inst.auth is not None:
         auth, node = inst.auth
         if version == 3:
@@ -264,8 +284,27 @@ def _finish(inst: _Instance, defaults: Defaults, notes: Notes) -> Table:
     elif inst.gna_interval is not None:
         notes.drop(inst.gna_interval[1], "the instance has no IPv6 addresses")
     ordered.update(table)
+    _source(inst, ordered, family, notes)
     _routing(inst, ordered, notes)
     return ordered
+
+
+def _source(inst: _Instance, table: Table, family: int, notes: Notes) -> None:
+    """keepalived's unicast_src_ip and mcast_src_ip both set the advert source: with
+    unicast peers it is vrrpd's unicast_src_ip, without them its mcast_src_ip."""
+    if inst.source is None:
+        return
+    text, node = inst.source
+    address = ipaddress.ip_address(text)
+    if address.version != family:
+        notes.drop(node, f"{address} is IPv{address.version}, the VIPs are IPv{family}")
+    elif "unicast_peer" in table:
+        table["unicast_src_ip"] = text
+    elif address.version == 6 and not address.is_link_local:
+        notes.drop(node, f"{address} is not link-local: vrrpd sends IPv6 adverts from a "
+                   "link-local address (RFC 5798), the interface's own when none is given")
+    else:
+        table["mcast_src_ip"] = text
 
 
 def _advert_int(interval: float, node: Node, version: int, notes: Notes) -> int | float:

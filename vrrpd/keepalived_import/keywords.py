@@ -67,19 +67,14 @@ INSTANCE: dict[str, Keyword] = {
     ),
     "interface": _s(),
     "vrf": _lost("vrrpd has no VRF support (run it inside the VRF's context instead)"),
-    "dont_track_primary": _lost(
-        "vrrpd always goes FAULT while the instance's own interface is down"
-    ),
-    "track_interface": _s("`weight W reverse` is not converted"),
-    "track_script": _s("`weight W reverse` is not converted"),
+    "dont_track_primary": _s(),
+    "track_interface": _s("with `weight W [reverse]`"),
+    "track_script": _s("with `weight W [reverse|noreverse]`"),
     "track_file": _s("`weight W reverse` is not converted"),
     "track_process": _lost("vrrpd does not track processes yet; use a vrrp_script check"),
     "track_bfd": _lost("vrrpd has no BFD"),
-    "mcast_src_ip": _lost(
-        "vrrpd sends multicast adverts from the interface's primary address; make the wanted "
-        "address the primary one"
-    ),
-    "unicast_src_ip": _s(),
+    "mcast_src_ip": _s("as unicast_src_ip when the instance has unicast peers"),
+    "unicast_src_ip": _s("as mcast_src_ip when the instance has no unicast peers"),
     "mcast_dst_ip": _lost("vrrpd uses the RFC group (224.0.0.18, ff02::12)"),
     "track_src_ip": _lost("vrrpd does not track its source address"),
     "virtual_router_id": _s(),
@@ -87,13 +82,8 @@ INSTANCE: dict[str, Keyword] = {
     "version": _s("IPv6 forces version 3, as keepalived does"),
     "priority": _s(),
     "advert_int": _s("rounded to what the version can carry, noted"),
-    "virtual_ipaddress": _s(
-        "address, prefix and label; `dev` on another interface, brd/scope/flags are noted"
-    ),
-    "virtual_ipaddress_excluded": _lost(
-        "every vrrpd VIP is listed in the adverts: add them to virtual_ipaddress (a keepalived "
-        "peer then logs an address-list mismatch) or manage them outside vrrpd"
-    ),
+    "virtual_ipaddress": _s("address, prefix, label and dev; brd/scope/flags are noted"),
+    "virtual_ipaddress_excluded": _s("address, prefix, label and dev, either family"),
     "promote_secondaries": _lost(
         "set net.ipv4.conf.IF.promote_secondaries = 1 with sysctl", failover=False
     ),
@@ -273,7 +263,7 @@ SCRIPT: dict[str, Keyword] = {  # inside vrrp_script
     "script": _c("command (an argv list; shell syntax is refused)"),
     "interval": _s(),
     "timeout": _s(),
-    "weight": _s("`reverse` is not converted"),
+    "weight": _s("with `reverse`"),
     "rise": _s(),
     "fall": _s(),
     "user": _lost("vrrpd runs scripts as its own user", failover=False),

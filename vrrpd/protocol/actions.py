@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vrrpd.protocol.vocabulary import DropReason as DropReason  # re-exported: AdvertDropped
+from vrrpd.protocol.vocabulary import NoteReason as NoteReason  # re-exported: AdvertNoted
 from vrrpd.protocol.vocabulary import State as State  # re-exported: read off StateChanged
 from vrrpd.protocol.vocabulary import Timer
 
@@ -54,9 +55,27 @@ class StateChanged:
 
 @dataclass(frozen=True, slots=True)
 class AdvertDropped:
-    """The advert was discarded without effect; the driver counts it under `reason`."""
+    """The advert was discarded without effect; the driver counts it under `reason`.
+
+    A `detail` means the drop is evidence of a misconfiguration or of a second box on our
+    address, worth a (rate-limited) log line; drops without one are routine (INIT/FAULT, other
+    VRIDs)."""
 
     reason: DropReason
+    detail: str = field(default="", compare=False)  # words for people, not part of identity
 
 
-Action = SendAdvert | AddVips | RemoveVips | SendGarp | SetTimer | StateChanged | AdvertDropped
+@dataclass(frozen=True, slots=True)
+class AdvertNoted:
+    """The advert was acted on, but the driver should count it under `reason` and log `detail`
+    (rate-limited): e.g. a v3 master whose interval changed, which the backup follows (RFC 5798
+    §6.4.2) but which usually means two configs disagree."""
+
+    reason: NoteReason
+    detail: str = field(compare=False)
+
+
+Action = (
+    SendAdvert | AddVips | RemoveVips | SendGarp | SetTimer | StateChanged | AdvertDropped
+    | AdvertNoted
+)

@@ -252,12 +252,17 @@ def _backup_rule(facts: Facts) -> str:
         text += "; preempt on but lower" if facts.preempt else "; preempt off"
     elif theirs == ours:
         text = f"BACKUP: master {master} priority {theirs} = our {ours}; equal never preempts"
-    elif not facts.preempt:
+    elif not facts.preempt and ours != OWNER:  # the address owner always preempts (§6.1)
         text = f"BACKUP: master {master} priority {theirs} < our {ours}, but preempt is off"
-    elif "preempt" in facts.timers:
+    elif "preempt" in facts.timers and facts.preempt_delay > 0:
         text = (
             f"BACKUP: master {master} priority {theirs} < our {ours}; preempt_delay "
             f"{_s(facts.preempt_delay)} s pending, taking over in {_s(facts.timers['preempt'])} s"
+        )
+    elif "preempt" in facts.timers:  # Skew_Time first, so the best of several backups goes first
+        text = (
+            f"BACKUP: master {master} priority {theirs} < our {ours}; preempting after "
+            f"Skew_Time, taking over in {_s(facts.timers['preempt'])} s"
         )
     else:
         text = f"BACKUP: master {master} priority {theirs} < our {ours}; preempting on next advert"

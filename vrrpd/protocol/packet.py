@@ -172,13 +172,16 @@ def _validate(advert: Advert, src: IPAddress, dst: IPAddress) -> None:
         raise ValueError(f"auth type must be 0 (none) or 1 (PASS), not {advert.auth_type}")
     if advert.auth_type == AUTH_NONE and advert.auth_data:
         raise ValueError("auth_data given with auth type 0")
+    if not advert.addresses:
+        raise ValueError("an advert carries at least one address (RFC 9568 §5.2.5)")
 
 
 def decode(data: bytes, src: IPAddress, dst: IPAddress) -> Advert:
     """Validate one received VRRP message and return it as an Advert.
 
     The family comes from `src`.  Raises PacketError for every bad packet (checks in the
-    order of RFC 5798 §7.1: version, type, length, checksum, then the interval); raises
+    order of RFC 5798 §7.1: version, type, length, checksum, then the interval and the
+    address count, which RFC 9568 §5.2.5 says must not be 0); raises
     ValueError only if the caller mixes families in `src`/`dst`, which no packet can cause.
     """
     if type(src) is not type(dst):
@@ -214,6 +217,8 @@ def _decode_v2(data: bytes) -> Advert:
         raise PacketError(DropReason.BAD_CHECKSUM, "v2 checksum")
     if interval == 0:
         raise PacketError(DropReason.BAD_INTERVAL, "advertisement interval 0")
+    if count == 0:
+        raise PacketError(DropReason.NO_ADDRESSES, "address count 0")
     addresses = _ipv4_addresses(data, count)
     auth_data = data[-AUTH_DATA_LEN:].rstrip(b"\0") if auth_type != AUTH_NONE else b""
     return Advert(2, vrid, priority, interval, addresses, auth_type, auth_data, ChecksumForm.V2)
@@ -237,6 +242,8 @@ def _decode_v3(data: bytes, src: IPAddress, dst: IPAddress, ipv6: bool) -> Adver
     interval = reserved_interval & V3_MAX_INTERVAL  # the 4 reserved bits are ignored
     if interval == 0:
         raise PacketError(DropReason.BAD_INTERVAL, "max advertisement interval 0")
+    if count == 0:
+        raise PacketError(DropReason.NO_ADDRESSES, "address count 0")
     addresses = _ipv6_addresses(data, count) if ipv6 else _ipv4_addresses(data, count)
     return Advert(3, vrid, priority, interval, addresses, 0, b"", form)
 

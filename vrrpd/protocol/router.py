@@ -17,17 +17,28 @@ only emitted for a timer that is armed. `TimerFired` for a timer that is not arm
 (a stale firing after a cancel); one that arrives before its deadline (beyond a 1 ms tolerance)
 changes nothing and re-requests the same deadline, in case the driver lost its handle.
 
-Preempting. A backup with preempt on that hears a lower-priority master takes over at once, as
-keepalived does, instead of the RFC's "discard and let Master_Down_Timer expire", which leaves
-the lower master in charge for up to a Master_Down_Interval more. The outcome is the same, only
-sooner; the switch itself is as short either way (the new master's advert, VIPs and GARP go out
-together, and the old master drops its VIPs on that advert). The exception is a split brain:
-a backup that follows another master at least as good as itself discards the lower advert (as
-the RFC says) and leaves the better master to heal it, rather than become a third master.
-With preempt_delay > 0 the backup instead keeps following the lower master (as keepalived does:
-otherwise its Master_Down_Timer would fire and cut the delay short), arms PREEMPT once, and takes
-over when it fires if the master it follows is still below us. An equal-or-higher advert
+Preempting. RFC 5798 §6.4.2 has a backup with preempt on discard a lower-priority advert and
+take over when Master_Down_Timer expires (3 intervals + Skew_Time later); keepalived does exactly
+that. We take over sooner, after Skew_Time (plus preempt_delay): on the first lower advert the
+backup follows that master (so Master_Down_Timer cannot cut the wait short) and arms PREEMPT
+once, at now + preempt_delay + Skew_Time(our priority, the master's interval); when it fires it
+takes over if the master it follows is still below us. Why Skew_Time and not at once: with
+three routers, a master demoted below two backups would make both take over at the same moment
+(three masters for one latency, clients moved twice). Every backup hears the same lower advert
+at the same time and Skew_Time falls with priority, so the best backup fires first; its advert
+(equal or higher) cancels the others' PREEMPT before they fire. That is the RFC's own ordering
+(its Master_Down deadlines differ by the same Skew difference), only 3 intervals sooner. It
+costs at most one interval × (256 − priority)/256 before a preempt-back starts, and nothing in
+client outage: the lower master serves until the new master's advert. Equal priorities race as
+they do in the RFC; the higher primary address then stays (§6.4.3). A split brain is the
+exception: a backup that follows another master at least as good as itself discards the lower
+advert (as the RFC says) and leaves the better master to heal it. An equal-or-higher advert
 cancels a pending PREEMPT.
+
+The address owner (effective priority 255) always preempts, whatever `preempt` says (RFC 5798
+§6.1 "the owner ... always preempts"; keepalived also clears nopreempt for priority 255): an owner
+that is a backup (start-up hold, sync-group hold, tracking that lowered and raised it again)
+takes over from a lower master like any preempting backup.
 
 Heal. A master that hears an advert it outranks (lower priority, or equal priority from a lower
 address: someone else believes it is master) answers at once with SendAdvert, SendGarp("heal"),
@@ -35,8 +46,11 @@ at most once per advert interval, so a split brain ends within one hop and clien
 
 Faults and drops. InterfaceDown works from any state but FAULT (from INIT too, so a link down at
 start shows as FAULT); in FAULT, Startup waits for InterfaceUp, which starts afresh. Adverts in
-INIT/FAULT, and adverts the Router cannot act on, return [AdvertDropped(reason)] for the
-driver's per-reason counters; an outranked advert on a master is not a drop (it is answered).
+INIT/FAULT, and adverts the Router cannot act on (router_checks), return [AdvertDropped(reason)]
+for the driver's per-reason counters, with a detail to log when the drop shows a
+misconfiguration (other addresses, our own address, a v2 interval that differs); an outranked
+advert on a master is not a drop (it is answered). A v3 backup follows a master whose interval
+changed (RFC 5798 §6.4.2) and says so with AdvertNoted.
 A sync group's FAULT is a second fault source: FAULT ends when both have cleared
 (router_holds).
 
@@ -55,8 +69,8 @@ from __future__ import annotations
 from vrrpd.protocol.actions import (
     Action,
     AddVips,
-    AdvertDropped,
-    DropReason,
+    AdvertNoted,
+    NoteReason,
     RemoveVips,
     SendAdvert,
     SendGarp,
@@ -77,15 +91,11 @@ from vrrpd.protocol.events import (
     TimerFired,
 )
 from vrrpd.protocol.packet import Advert
+from vrrpd.protocol.router_checks import drop_reason
 from vrrpd.protocol.router_params import IPAddress, RouterParams
 from vrrpd.protocol.router_timers import TIMER_TOLERANCE
 from vrrpd.protocol.router_view import RouterView
-from vrrpd.protocol.timing import (
-    master_down_interval,
-    seconds_to_v2,
-    skew_time,
-    wire_interval_to_seconds,
-)
+from vrrpd.protocol.timing import master_down_interval, skew_time, wire_interval_to_seconds
 
 __all__ = ["OWNER_PRIORITY", "TIMER_TOLERANCE", "Router", "RouterParams"]
 
@@ -119,7 +129,7 @@ class Router(RouterView):
         self._params = params
         if params.priority != old.priority:
             self._priority = params.priority
-        actions: list[Action] = [] if params.preempt else [*self._timers.cancel(Timer.PREEMPT)]
+        actions: list[Action] = [] if self._preempts() else [*self._timers.cancel(Timer.PREEMPT)]
         if self._state is not State.MASTER:
             if params.version == 2:
                 self._master_adver_int = params.advert_int
@@ -207,53 +217,39 @@ class Router(RouterView):
     # -- adverts -----------------------------------------------------------------------------
 
     def _on_advert(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:
-        reason = self._drop_reason(src, advert)
-        if reason is not None:
-            return [AdvertDropped(reason)]
+        dropped = drop_reason(self._params, self._state, src, advert)
+        if dropped is not None:
+            return [dropped]
         if self._state is State.MASTER:
             return self._master_hears(src, advert, now)
         return self._backup_hears(src, advert, now)
 
-    def _drop_reason(self, src: IPAddress, advert: Advert) -> DropReason | None:
-        params = self._params
-        if self._state in (State.INIT, State.FAULT):
-            return DropReason.INACTIVE
-        if advert.vrid != params.vrid:
-            return DropReason.VRID_MISMATCH
-        if advert.version != params.version:
-            return DropReason.VERSION_MISMATCH
-        if src == params.primary_ip:
-            return DropReason.OWN_ADDRESS
-        try:
-            wire_interval_to_seconds(advert.interval, advert.version)
-        except ValueError:
-            return DropReason.BAD_INTERVAL
-        if params.version == 2 and advert.interval != seconds_to_v2(params.advert_int):
-            return DropReason.INTERVAL_MISMATCH
-        return None
+    def _preempts(self) -> bool:
+        """Preempt_Mode, which the address owner has whatever the config says (§6.1)."""
+        return self._params.preempt or self._priority == OWNER_PRIORITY
 
     def _backup_hears(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:
-        """RFC 5798 §6.4.2, plus immediate preempt and preempt_delay (module docstring)."""
+        """RFC 5798 §6.4.2, with preempting after Skew_Time (module docstring)."""
         if advert.priority == 0:
             self._master_ip = None
             self._master_priority = None
             skew = skew_time(self._priority, self._master_adver_int, self._params.version)
             return [self._arm_master_down(now + skew)]
         if (
-            not self._params.preempt
+            not self._preempts()
             or advert.priority >= self._priority
             or not self._holds.may_take_over(now)
         ):
             # an equal or better master, or we may not take over: a pending preempt is void
-            return [*self._timers.cancel(Timer.PREEMPT), self._follow(src, advert, now)]
+            return [*self._timers.cancel(Timer.PREEMPT), *self._follow(src, advert, now)]
         if self._follows_a_better_master_than(src):
             return []  # RFC discard: our master outranks the sender and will make it back off
-        if self._params.preempt_delay > 0:
-            actions: list[Action] = [self._follow(src, advert, now)]
-            if Timer.PREEMPT not in self._timers:
-                actions.append(self._timers.arm(Timer.PREEMPT, now + self._params.preempt_delay))
-            return actions
-        return self._become_master(f"preempt: lower priority {advert.priority} from {src}", now)
+        actions = self._follow(src, advert, now)
+        if Timer.PREEMPT not in self._timers:
+            skew = skew_time(self._priority, self._master_adver_int, self._params.version)
+            deadline = now + self._params.preempt_delay + skew
+            actions.append(self._timers.arm(Timer.PREEMPT, deadline))
+        return actions
 
     def _master_hears(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:
         """RFC 5798 §6.4.3, plus a rate-limited heal when another (lower) master is about."""
@@ -285,13 +281,26 @@ class Router(RouterView):
         followed = self._master_priority
         return src != self._master_ip and followed is not None and followed >= self._priority
 
-    def _follow(self, src: IPAddress, advert: Advert, now: float) -> SetTimer:
-        """Accept `src` as master: learn its interval (v3) and restart Master_Down_Timer."""
+    def _follow(self, src: IPAddress, advert: Advert, now: float) -> list[Action]:
+        """Accept `src` as master: learn its interval (v3, noted when it changes) and restart
+        Master_Down_Timer."""
+        actions: list[Action] = []
         if self._params.version == 3:
-            self._master_adver_int = wire_interval_to_seconds(advert.interval, 3)
+            interval = wire_interval_to_seconds(advert.interval, 3)
+            if interval != self._master_adver_int:
+                actions.append(self._interval_changed(src, interval))
+            self._master_adver_int = interval
         self._master_ip = src
         self._master_priority = advert.priority
-        return self._arm_master_down(now + self._master_down_interval())
+        actions.append(self._arm_master_down(now + self._master_down_interval()))
+        return actions
+
+    def _interval_changed(self, src: IPAddress, interval: float) -> AdvertNoted:
+        return AdvertNoted(
+            NoteReason.INTERVAL_CHANGED,
+            f"master {src} advertises every {interval:g} s (was {self._master_adver_int:g} s, "
+            f"our advert_int is {self._params.advert_int:g} s); following it",
+        )
 
     def _arm_master_down(self, deadline: float) -> SetTimer:
         return self._timers.arm(Timer.MASTER_DOWN, self._holds.master_down_at(deadline))
@@ -315,12 +324,11 @@ class Router(RouterView):
 
     def _preempt_after_delay(self, now: float) -> list[Action]:
         followed = self._master_priority
-        if followed is None or followed >= self._priority:
+        if followed is None or followed >= self._priority or not self._holds.may_take_over(now):
             return []  # the lower master left or was outranked meanwhile: nothing to preempt
+        lower = f"lower priority {followed} from {self._master_ip}"
         delay = self._params.preempt_delay
-        reason = (
-            f"preempt after {delay:g} s delay: lower priority {followed} from {self._master_ip}"
-        )
+        reason = f"preempt after {delay:g} s delay: {lower}" if delay > 0 else f"preempt: {lower}"
         return self._become_master(reason, now)
 
     # -- sync groups -------------------------------------------------------------------------
@@ -375,7 +383,7 @@ class Router(RouterView):
     ) -> list[Action]:
         actions: list[Action] = [self._transition(State.BACKUP, reason, now), RemoveVips()]
         actions += self._timers.cancel_all()
-        actions.append(self._follow(src, advert, now))
+        actions += self._follow(src, advert, now)
         return actions
 
     def _transition(self, new: State, reason: str, now: float) -> StateChanged:

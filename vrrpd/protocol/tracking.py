@@ -11,7 +11,9 @@ The rules are keepalived's:
   255 whatever the weights (only a FAULT condition moves it).
 A script that has not reported yet counts for nothing, neither FAULT nor weight (keepalived's
 initial state); its first result counts at once. The instance's own interface being down (or
-removed) is a FAULT condition too, reported first.
+removed) is a FAULT condition too, reported first; with `track_own` False (keepalived's
+dont_track_primary) a down own interface is not, but a removed one still is (nothing can be
+sent on an interface that no longer exists).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Tracked:
     kind: TrackKind
     name: str
     weight: int
+    reverse: bool = False  # interfaces and scripts: the effect turned round
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ class Ref(Protocol):
     @property
     def weight(self) -> int | None: ...
 
+    @property
+    def reverse(self) -> bool | None: ...
+
 
 class Defined(Protocol):
     """A script or track file of the config, with its own weight."""
@@ -69,6 +75,13 @@ class Defined(Protocol):
 
     @property
     def weight(self) -> int: ...
+
+
+class DefinedScript(Defined, Protocol):
+    """A script of the config: its own weight, and whether that weight is reversed."""
+
+    @property
+    def reverse(self) -> bool: ...
 
 
 class Tracking(Protocol):
@@ -88,7 +101,7 @@ class Definitions(Protocol):
     """The scripts and track files of the config (vrrpd.config.model.Config has them)."""
 
     @property
-    def scripts(self) -> Sequence[Defined]: ...
+    def scripts(self) -> Sequence[DefinedScript]: ...
 
     @property
     def track_files(self) -> Sequence[Defined]: ...
@@ -99,19 +112,22 @@ TrackStatus = dict[str, str | int | bool]  # one tracked object in `vrrpd status
 
 def tracked_objects(instance: Tracking, config: Definitions) -> tuple[Tracked, ...]:
     """An InstanceConfig's track_* lists with weights resolved against the Config's scripts
-    and track files (a reference without a weight takes the object's own)."""
+    and track files (a reference without a weight takes the object's own, and a script
+    reference without `reverse` the script's own)."""
     scripts = {script.name: script for script in config.scripts}
     files = {file.name: file for file in config.track_files}
     objects = [
-        Tracked(TrackKind.INTERFACE, ref.name, ref.weight or 0) for ref in instance.track_interface
+        Tracked(TrackKind.INTERFACE, ref.name, ref.weight or 0, bool(ref.reverse))
+        for ref in instance.track_interface
     ]
-    for kind, refs, defined in (
-        (TrackKind.SCRIPT, instance.track_script, scripts),
-        (TrackKind.FILE, instance.track_file, files),
-    ):
-        for ref in refs:
-            weight = defined[ref.name].weight if ref.weight is None else ref.weight
-            objects.append(Tracked(kind, ref.name, weight))
+    for ref in instance.track_script:
+        script = scripts[ref.name]
+        weight = script.weight if ref.weight is None else ref.weight
+        reverse = script.reverse if ref.reverse is None else ref.reverse
+        objects.append(Tracked(TrackKind.SCRIPT, ref.name, weight, reverse))
+    for ref in instance.track_file:
+        weight = files[ref.name].weight if ref.weight is None else ref.weight
+        objects.append(Tracked(TrackKind.FILE, ref.name, weight))
     return tuple(objects)
 
 
@@ -130,10 +146,18 @@ def events_between(old: Decision, new: Decision) -> list[Event]:
 class Tracker:
     """The tracked states of one instance and what they add up to."""
 
-    def __init__(self, base_priority: int, objects: Iterable[Tracked], *, interface: str) -> None:
+    def __init__(
+        self,
+        base_priority: int,
+        objects: Iterable[Tracked],
+        *,
+        interface: str,
+        track_own: bool = True,
+    ) -> None:
         self.base_priority = base_priority
         self.objects = tuple(objects)
         self.interface = interface
+        self.track_own = track_own
         self._own_fault: str | None = None
         self._states: dict[tuple[TrackKind, str], bool | int | None] = {
             (obj.kind, obj.name): None for obj in self.objects
@@ -143,11 +167,13 @@ class Tracker:
         return (kind, name) in self._states
 
     def own_link(self, up: bool, *, removed: bool = False) -> None:
-        """The instance's own interface: down or removed is a FAULT condition."""
+        """The instance's own interface: removed is a FAULT condition, and so is down unless
+        `track_own` is False."""
         if removed:
             self._own_fault = f"interface {self.interface} was removed"
         else:
-            self._own_fault = None if up else f"interface {self.interface} is down"
+            down = not up and self.track_own
+            self._own_fault = f"interface {self.interface} is down" if down else None
 
     def set_interface(self, name: str, up: bool) -> None:
         self._set(TrackKind.INTERFACE, name, up)
@@ -189,6 +215,8 @@ class Tracker:
             else:
                 entry["state"] = "unknown" if state is None else ("up" if state else "down")
             entry |= {"weight": obj.weight, "effect": effect, "fault": reason is not None}
+            if obj.reverse:
+                entry["reverse"] = True
             entries.append(entry)
         return entries
 
@@ -207,7 +235,9 @@ def _effect(obj: Tracked, state: bool | int | None) -> tuple[int, str | None]:
     if state is None:
         return 0, None
     if obj.weight == 0:
+        if obj.reverse:
+            return 0, (f"{what} is up (reversed)" if state else None)
         return 0, (None if state else f"{what} is down")
-    if obj.weight < 0:
-        return (0 if state else obj.weight), None
-    return (obj.weight if state else 0), None
+    sign = -1 if obj.reverse else 1
+    counts = state if obj.weight > 0 else not state  # up for positive weights, down for negative
+    return (obj.weight * sign if counts else 0), None

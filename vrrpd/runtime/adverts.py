@@ -13,6 +13,7 @@ import dataclasses
 from ipaddress import ip_address
 
 from vrrpd.config.model import InstanceConfig
+from vrrpd.io.errors import SendFailed
 from vrrpd.log import Logger
 from vrrpd.protocol.actions import State
 from vrrpd.protocol.packet import encode
@@ -60,7 +61,7 @@ class Adverts:
             try:
                 self.sock.send(payload, dst, self._primary_ip, ttl=self.cfg.unicast_ttl)
                 self._counters.adverts_sent += 1
-            except OSError as exc:
+            except (OSError, SendFailed) as exc:  # e.g. the interface was just deleted
                 self._counters.send_errors += 1
                 self._log.warning("advert send failed", dst=str(dst), error=str(exc))
 

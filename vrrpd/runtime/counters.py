@@ -24,9 +24,13 @@ class Counters:
     split_brain_events: int = 0  # split-brain episodes detected (vrrpd.protocol.split_brain)
     dropped: Counter[str] = field(default_factory=Counter)
     checksum_forms: Counter[str] = field(default_factory=Counter)
+    noted: Counter[str] = field(default_factory=Counter)  # adverts acted on but worth a look
 
     def drop(self, reason: DropReason) -> None:
         self.dropped[reason.value] += 1  # plain str keys: the status JSON's counter names
+
+    def note(self, reason: str) -> None:
+        self.noted[reason] += 1
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -35,6 +39,7 @@ class Counters:
             "adverts_dropped": sum(self.dropped.values()),
             "dropped": dict(sorted(self.dropped.items())),
             "checksum_forms": dict(sorted(self.checksum_forms.items())),
+            "noted": dict(sorted(self.noted.items())),
             "garp_sent": self.garp_sent,
             "send_errors": self.send_errors,
             "vip_readded": self.vip_readded,

@@ -22,14 +22,16 @@ from vrrpd.control.server import ControlServer
 from vrrpd.export.metrics_server import MetricsExporter
 from vrrpd.export.sdnotify import Notifier
 from vrrpd.io import errors as io_errors
-from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
+from vrrpd.io.garp import FrameSender
 from vrrpd.io.netlink import (
+    AddressAdded,
     AddressRemoved,
     LinkChanged,
     LinkInfo,
     LinkRemoved,
     Netlink,
     NetlinkEvent,
+    kernel_keeps_addr_proto,
 )
 from vrrpd.io.rawsock import Received, VrrpSocket
 from vrrpd.io.route_types import RouteEvent
@@ -37,16 +39,24 @@ from vrrpd.io.routes import RouteTable
 from vrrpd.privileges import missing_capabilities
 from vrrpd.protocol.actions import StateChanged
 from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
-from vrrpd.runtime.preflight import ADDRESS_FAMILY, StartupError, prepare
-from vrrpd.runtime.preflight import vip_links as preflight_vip_links
+from vrrpd.runtime.lifecycle import InterfaceLifecycle
+from vrrpd.runtime.loop_lag import LoopLag, lag_threshold
+from vrrpd.runtime.preflight import (
+    ADDRESS_FAMILY,
+    ConfigConflict,
+    StartupError,
+    check_host,
+    prepare,
+)
 from vrrpd.runtime.receive import Listener
 from vrrpd.runtime.reload import reload as reload_config
-from vrrpd.runtime.seams import Instance
+from vrrpd.runtime.seams import Announcer, Instance
 from vrrpd.runtime.sockets import SocketRegistry
 from vrrpd.runtime.split_brain import Payload, SplitBrainWatches
 from vrrpd.runtime.status import SCHEMA_VERSION, daemon_status, summary
 from vrrpd.runtime.sync_groups import SyncGroups
 from vrrpd.runtime.tracking import TrackMonitor
+from vrrpd.runtime.vip_links import announcer, resolve
 from vrrpd.runtime.watch import watch_forever
 
 if TYPE_CHECKING:
@@ -88,6 +98,9 @@ class Daemon:
             self.mqtt = MqttPublisher(config.mqtt, config.global_.router_id)
         self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
         self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
+        self.lifecycle = InterfaceLifecycle(self._rebind)  # instances whose interface went away
+        self.loop_lag = LoopLag(lambda: lag_threshold(
+            [(c.advert_int, c.priority) for c in self.config.instances]))
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
@@ -103,9 +116,18 @@ class Daemon:
         try:
             async with Netlink() as nl:
                 self.netlink = nl
+                if not kernel_keeps_addr_proto():
+                    self._log.warning("this kernel (before Linux 6.1) does not keep the mark "
+                                      "on the VIPs vrrpd adds (IFA_PROTO): after a crash, a "
+                                      "VIP left behind is refused as foreign at the next start")
+                for cfg in self.config.instances:  # refuse a clash before anything starts
+                    link = await nl.link(cfg.interface)
+                    vip_links = await resolve(nl, cfg, link)
+                    await check_host(nl, cfg, vip_links.index_of)
                 for cfg in self.config.instances:
                     await self._add_instance(cfg)
                 self._spawn(self._watch_netlink(), "netlink-watch")
+                self._spawn(self.loop_lag.run(), "loop-lag")
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.add_signal_handler(sig, self._stop.set)
                 loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload(), "reload"))
@@ -143,6 +165,7 @@ class Daemon:
         task.add_done_callback(self._tasks.discard)
 
     async def _shutdown(self) -> None:
+        await self.lifecycle.close()
         await self.tracking.close()  # no tracking event may reach a stopping instance
         runners = list(self.runners.values())
         self.runners.clear()
@@ -171,8 +194,8 @@ class Daemon:
         assert nl is not None, "instances are added inside run()'s Netlink session"
         link = await nl.link(cfg.interface)
         self.link_up.setdefault(link.index, link.up)
-        vip_links = await preflight_vip_links(nl, cfg)
-        primary = await prepare(nl, cfg, link, self._log, vip_links)
+        vip_links = await resolve(nl, cfg, link)  # interfaces named by `dev`: must exist
+        primary = await prepare(nl, cfg, link, self._log, vip_links.index_of)
         listener = self._listener(cfg, link)
         if cfg.virtual_router_id in listener.by_vrid:
             raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
@@ -180,15 +203,9 @@ class Daemon:
         sender = self.senders.get(link.index)
         if sender is None:
             sender = self.senders[link.index] = FrameSender(link.index)
-        ll = None  # unsolicited NA from the VIP itself, as keepalived sends it
 
-        def garp_factory(c: InstanceConfig) -> GarpSchedule:
-            # a VIP on lo is on no LAN: nobody there to tell (announce's route leads to it)
-            frames = build_frames(link.mac, [v.interface for v in c.vips if v.on_lan], ll)
-            return GarpSchedule(sender, frames,
-                                repeat=c.garp_master_repeat, interval=c.garp_interval,
-                                second_delay=c.garp_master_delay, refresh=c.garp_master_refresh,
-                                on_sent=lambda n: self._count_garp(c.name, n))
+        def garp_factory(c: InstanceConfig) -> Announcer:  # one schedule per interface
+            return announcer(c, vip_links, self.senders, lambda n: self._count_garp(c.name, n))
 
         sock = self.vrrp_sockets.get((link.index, cfg.family))
         assert isinstance(sock, VrrpSocket)
@@ -241,6 +258,41 @@ class Daemon:
             if not lst.by_vrid:
                 self.vrrp_sockets.close(key)
                 del self.listeners[key]
+        index = runner.link.index
+        if not any(r.link.index == index for r in self.runners.values()):
+            sender = self.senders.pop(index, None)  # its interface may be gone for good
+            if sender is not None:
+                sender.close()
+
+    async def _rebind(self, name: str) -> bool:
+        """Start `name` afresh on the interface that now carries its configured name; False
+        while that interface is missing or has no address to send adverts from."""
+        cfg = next((c for c in self.config.instances if c.name == name), None)
+        nl = self.netlink
+        if cfg is None or nl is None:
+            return True  # no longer configured, or stopping
+        try:
+            link = await nl.link(cfg.interface)
+            if (cfg.unicast_src_ip is None and cfg.mcast_src_ip is None and await
+                    nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family]) is None):
+                return False  # back, but not yet addressed
+        except (io_errors.VrrpIoError, ValueError):
+            return False
+        async with self._reload_lock:
+            if self.lifecycle.lost.get(name) != cfg.interface:
+                return True  # a reload restarted it meanwhile
+            runner = self.runners.get(name)
+            try:
+                if runner is not None:
+                    await self._remove_instance(runner)
+                await self._add_instance(cfg)
+            except (StartupError, io_errors.VrrpIoError) as exc:
+                self._log.error("interface back but instance not started; will retry",
+                                instance=name, error=str(exc))
+                return False
+        self._log.warning("interface back; instance re-bound", instance=name,
+                          interface=cfg.interface, ifindex=link.index, mac=link.mac)
+        return True
 
     async def _route_table(self, cfg: InstanceConfig) -> RouteTable | None:
         """The routes adapter, opened (and watched) once an instance has routes or rules."""
@@ -308,24 +360,52 @@ class Daemon:
     async def _watch_netlink(self) -> None:
         nl = self.netlink
         assert nl is not None
-        await watch_forever(nl.watch, self._netlink_event, what="netlink", log=self._log)
+        await watch_forever(nl.watch, self._netlink_event, what="netlink", log=self._log,
+                            on_restart=lambda: self._spawn(self._resync_links(), "link-resync"))
+
+    async def _resync_links(self) -> None:
+        """After a lost event stream: an instance whose interface vanished (or now has another
+        index) meanwhile is handled as if its LinkRemoved had arrived."""
+        nl = self.netlink
+        assert nl is not None
+        for r in list(self.runners.values()):
+            if r.name in self.lifecycle.lost:
+                continue
+            try:
+                link = await nl.link(r.cfg.interface)
+            except (io_errors.InterfaceMissing, ValueError):
+                link = None
+            except io_errors.VrrpIoError:
+                continue  # netlink itself is unwell: the next round tries again
+            if link is None or link.index != r.link.index:
+                self._netlink_event(LinkRemoved(r.link.index, r.cfg.interface))
 
     def _netlink_event(self, ev: NetlinkEvent) -> None:
         if isinstance(ev, AddressRemoved):
-            for r in self.runners.values():
-                if ev.ifindex in r.vip_indexes:
-                    r.vip_removed(ev.address)
+            for r in self.runners.values():  # each checks its VIPs on that interface
+                r.vip_removed(ev.address, ev.ifindex)
+        elif isinstance(ev, AddressAdded):
+            if self.lifecycle.lost:
+                self.lifecycle.kick()  # a re-created interface got its address
         elif isinstance(ev, LinkRemoved):
             self.link_up[ev.ifindex] = False
-            self._log.error("interface removed; its instances stay in FAULT until restart",
-                            interface=ev.name)
-            self.tracking.link_event(ev)  # own links: FAULT for good; tracked ones: down
+            self.tracking.link_event(ev)  # own links: FAULT until re-bound; tracked ones: down
+            for r in list(self.runners.values()):
+                if r.link.index == ev.ifindex:
+                    self.lifecycle.lose(r.name, r.cfg.interface, "removed")
         elif isinstance(ev, LinkChanged):
             was = self.link_up.get(ev.ifindex)
             self.link_up[ev.ifindex] = ev.up
             if was is not None and was != ev.up:
                 self._log.warning("link state changed", interface=ev.name, up=ev.up)
+            for r in list(self.runners.values()):  # renamed away: as good as removed
+                if (r.link.index == ev.ifindex and ev.name and ev.name != r.cfg.interface
+                        and r.name not in self.lifecycle.lost):
+                    self.tracking.link_event(LinkRemoved(ev.ifindex, r.cfg.interface))
+                    self.lifecycle.lose(r.name, r.cfg.interface, f"renamed to {ev.name}")
             self.tracking.link_event(ev)  # instances' own links and tracked interfaces
+            if self.lifecycle.waiting_for(ev.name):
+                self.lifecycle.kick()
 
     # -- reload (vrrpd.runtime.reload) ---------------------------------------------------------
     async def reload(self) -> None:
@@ -351,6 +431,8 @@ def run(config_path: str, socket_path: str | None, log_level: str | None = None)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    for warning in config.warnings:
+        print(warning.render(config_path), file=sys.stderr)
     log.configure(log_level or config.global_.log_level, journald=config.log.journald)
     missing = missing_capabilities()
     if missing:
@@ -360,6 +442,10 @@ def run(config_path: str, socket_path: str | None, log_level: str | None = None)
     path = resolve_socket(socket_path, config.global_.control_socket)
     try:
         return asyncio.run(Daemon(config, config_path, path).run())
+    except ConfigConflict as exc:
+        log.get().error("cannot start", error=str(exc))
+        print(ConfigError(config_path, [exc.problem]), file=sys.stderr)
+        return 2
     except StartupError as exc:
         log.get().error("cannot start", error=str(exc))
         print(f"vrrpd: error: {exc}", file=sys.stderr)

@@ -114,7 +114,8 @@ class Egress:
         self.routes = tuple(io_route(route) for route in cfg.virtual_routes)
         self.rules = tuple(io_rule(rule) for rule in cfg.virtual_rules)
         self.fallbacks = fallback_routes(cfg, primary_ip)
-        self._vips = frozenset(cfg.vip_addresses)
+        # every advertised VIP, wherever its `dev` puts it (`addresses` reads all of them)
+        self._vips = frozenset(vip.address for vip in cfg.vips)
         self.table = table
         self._addresses = addresses
         self.counters = counters

@@ -31,6 +31,7 @@ from vrrpd.runtime.counters import Counters
 from vrrpd.runtime.egress import Egress, RouteStore
 from vrrpd.runtime.notify import rx_lower_job, transition_job
 from vrrpd.runtime.peers import PeerTable
+from vrrpd.runtime.receive import LogLimiter
 from vrrpd.runtime.seams import (
     AdvertSocket,
     Announcer,
@@ -39,6 +40,7 @@ from vrrpd.runtime.seams import (
     TransitionObserver,
     VipNetlink,
 )
+from vrrpd.runtime.vip_links import VipLinks
 from vrrpd.runtime.vip_work import Announce, Command, Readd, RunHooks, Step
 
 NETLINK_TIMEOUT = 5.0
@@ -82,11 +84,11 @@ class InstanceRunner:
                  on_transition: TransitionObserver | None = None,
                  routes: RouteStore | None = None,
                  global_config: Callable[[], GlobalConfig] | None = None,
-                 startup_delay: float = 0.0, vip_links: dict[str, int] | None = None) -> None:
+                 startup_delay: float = 0.0, vip_links: VipLinks | None = None) -> None:
         self.cfg = cfg
         self.link = link
-        # interfaces other than `link` that hold VIPs (`lo` with announce), by name
-        self.vip_links = dict(vip_links or {})
+        # where each address goes (vrrpd.runtime.vip_links): `link`, or the VIP's own dev
+        self.vip_links = vip_links or VipLinks(link)
         self.primary_ip = primary_ip
         self.netlink = netlink
         self._garp_factory = garp_factory
@@ -105,6 +107,7 @@ class InstanceRunner:
         self._log = log.get().bind(instance=cfg.name)
         self.adverts = Adverts(cfg, router=self.router, sock=sock, primary_ip=primary_ip,
                                counters=self.counters, log=self._log, loop=self._loop)
+        self._limit = LogLimiter()  # drops and notes the Router explains: one line per 10 s
         self.since_wall: float | None = None
         self.old_state: str | None = None  # the state before the last transition
         # notify hooks run after the transition's VIP work, on their own task (vrrpd.runtime.notify)
@@ -129,11 +132,6 @@ class InstanceRunner:
     def accepts_source(self, src: IPAddress) -> bool:
         """Unicast instances listen only to their listed peers."""
         return not self.cfg.unicast_peer or src in self.cfg.unicast_peer
-
-    @property
-    def unicast_min_ttl(self) -> int:
-        """The lowest TTL a unicast advert may arrive with (255 without unicast peers)."""
-        return self.cfg.unicast_min_ttl if self.cfg.unicast_peer else 255
 
     # -- events in ----------------------------------------------------------
     def start(self) -> None:
@@ -213,6 +211,13 @@ class InstanceRunner:
                 self.counters.drop(a.reason)
                 if self._advert_src is not None:
                     self.peer_table.dropped(self._advert_src, a.reason)
+                if a.detail:  # evidence of a misconfiguration: say so, rate-limited
+                    self._limit((self.name, a.reason), self._log.warning, "dropped advert",
+                                reason=a.reason.value, detail=a.detail)
+            elif isinstance(a, act.AdvertNoted):
+                self.counters.note(a.reason)
+                self._limit((self.name, a.reason), self._log.warning, "advert noted",
+                            reason=a.reason.value, detail=a.detail)
             else:  # pragma: no cover - a new action type must be handled here
                 self._log.error("unhandled action", action=repr(a))
         if self.adverts.holding:
@@ -309,24 +314,15 @@ class InstanceRunner:
         finally:
             self._handover = None
 
-    def vip_index(self, vip: VirtualIp) -> int:
-        """The interface index a VIP lives on: the instance's link, or `lo`."""
-        return self.link.index if vip.dev is None else self.vip_links[vip.dev]
-
-    @property
-    def vip_indexes(self) -> set[int]:
-        return {self.link.index, *self.vip_links.values()}
-
-    async def _add_vips(self) -> None:
-        for vip in self.cfg.vips:
-            await asyncio.wait_for(
-                self.netlink.add_vip(self.vip_index(vip), vip.interface, vip.label),
-                NETLINK_TIMEOUT)
+    async def _add_vips(self) -> None:  # advertised and excluded, each on its interface
+        for vip in self.cfg.managed_vips:
+            await asyncio.wait_for(self.netlink.add_vip(
+                self.vip_links.index_of(vip), vip.interface, vip.label), NETLINK_TIMEOUT)
 
     async def _remove_vips(self) -> None:
-        for vip in self.cfg.vips:
-            await asyncio.wait_for(self.netlink.remove_vip(self.vip_index(vip), vip.interface),
-                                   NETLINK_TIMEOUT)
+        for vip in self.cfg.managed_vips:
+            await asyncio.wait_for(self.netlink.remove_vip(
+                self.vip_links.index_of(vip), vip.interface), NETLINK_TIMEOUT)
 
     def _garp(self, reason: str) -> None:
         if self.router.state is not act.State.MASTER:
@@ -338,9 +334,8 @@ class InstanceRunner:
 
     async def _readd(self, vip: VirtualIp) -> None:
         if self.router.state is act.State.MASTER:
-            added = await asyncio.wait_for(
-                self.netlink.add_vip(self.vip_index(vip), vip.interface, vip.label),
-                NETLINK_TIMEOUT)
+            added = await asyncio.wait_for(self.netlink.add_vip(
+                self.vip_links.index_of(vip), vip.interface, vip.label), NETLINK_TIMEOUT)
             if added:
                 self.counters.vip_readded += 1
                 self._log.warning("vip removed from outside while master; re-added",
@@ -353,9 +348,9 @@ class InstanceRunner:
             return None
         family = socket.AF_INET if cfg.family == 4 else socket.AF_INET6
 
-        async def addresses() -> list[IPInterface]:  # on the link and on lo (VIPs there)
+        async def addresses() -> list[IPInterface]:  # on every interface holding VIPs
             found: list[IPInterface] = []
-            for index in sorted(self.vip_indexes):
+            for index in self.vip_links.indexes:
                 found += await self.netlink.addresses(index, family)
             return found
 
@@ -387,12 +382,15 @@ class InstanceRunner:
             self._repair_queued = True
             self._work.put_nowait(Step.REPAIR)
 
-    def vip_removed(self, address: IPInterface) -> None:
-        """Netlink says an address left our interface: re-add it if it is ours and we are master."""
+    def vip_removed(self, address: IPInterface, ifindex: int | None = None) -> None:
+        """Netlink says an address left interface `ifindex` (None: ours): re-add it if it is
+        one of ours there and we are master."""
         if self.router.state is not act.State.MASTER:
             return
-        for vip in self.cfg.vips:
-            if vip.interface.ip == getattr(address, "ip", address):
+        ifindex = self.link.index if ifindex is None else ifindex
+        for vip in self.cfg.managed_vips:
+            if (vip.interface.ip == getattr(address, "ip", address)
+                    and self.vip_links.index_of(vip) == ifindex):
                 self._work.put_nowait(Readd(vip))
 
     async def reconfigure(self, cfg: InstanceConfig) -> None:
@@ -401,19 +399,18 @@ class InstanceRunner:
         A master first drops the VIPs no longer configured; the Router then asks for
         AddVips (idempotent: adds only the missing ones) and a fresh GARP schedule.
         """
-        old_vips = {(v.interface, v.dev) for v in self.cfg.vips}
-        new_vips = {(v.interface, v.dev) for v in cfg.vips}
+        old_vips = {(v.interface, self.vip_links.index_of(v)) for v in self.cfg.managed_vips}
+        new_vips = {(v.interface, self.vip_links.index_of(v)) for v in cfg.managed_vips}
         self.cfg = cfg
         self.adverts.reconfigure(cfg)
         self.garp.stop()
         self.garp = self._garp_factory(cfg)
         if self.router.state is act.State.MASTER:
-            for vip, dev in old_vips - new_vips:
-                index = self.link.index if dev is None else self.vip_links[dev]
+            for vip, index in old_vips - new_vips:
                 await asyncio.wait_for(self.netlink.remove_vip(index, vip), NETLINK_TIMEOUT)
         params = router_params(cfg, self.primary_ip, self.router.params.startup_delay)
         self.apply(self.router.reconfigure(params, self._loop.time()))
-        self._log.info("reconfigured in place", vips=[str(v) for v, _dev in new_vips])
+        self._log.info("reconfigured in place", vips=[str(v) for v, _ in new_vips])
 
     async def close(self) -> None:
         self._cancel_timers()

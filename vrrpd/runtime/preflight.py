@@ -1,15 +1,20 @@
 """What must hold before an instance starts: an address to send adverts from, VIPs not in use
-on another interface, and no VIP left behind by a crashed run (we start as BACKUP without
-them). A failure is the user's to fix: StartupError, shown as one line."""
+on another interface nor equal to an address their interface has that vrrpd did not add, and
+no VIP left behind by a crashed run of ours (we start as BACKUP without them; IFA_PROTO tells
+ours, see vrrpd.io.netlink.VRRPD_ADDR_PROTO). A failure is the user's to fix: StartupError,
+shown as one line (ConfigConflict: a config clashing with the host, exit 2)."""
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
+from vrrpd.config.errors import ConfigProblem
+from vrrpd.config.host_conflicts import conflict, managed_vip_paths
 from vrrpd.config.model import InstanceConfig, VirtualIp
-from vrrpd.io.netlink import LinkInfo, Netlink
+from vrrpd.io.netlink import HeldAddress, LinkInfo, Netlink
 from vrrpd.log import Logger
-from vrrpd.runtime.seams import IPAddress
+from vrrpd.runtime.seams import IPAddress, IPInterface
 
 ADDRESS_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
 
@@ -18,22 +23,48 @@ class StartupError(Exception):
     """A problem the user can fix; shown as one line, exit 1."""
 
 
-async def vip_links(nl: Netlink, cfg: InstanceConfig) -> dict[str, int]:
-    """The interfaces other than the instance's that hold its VIPs (`lo`), by name."""
-    return {dev: (await nl.link(dev)).index for dev in sorted({v.dev for v in cfg.vips if v.dev})}
+class ConfigConflict(StartupError):
+    """The config clashes with the host (a VIP its interface already has, not ours): exit 2,
+    shown as check-config shows a problem."""
+
+    def __init__(self, problem: ConfigProblem) -> None:
+        self.problem = problem
+        super().__init__(f"{problem.path}: {problem.message}")
+
+
+async def check_host(nl: Netlink, cfg: InstanceConfig,
+                     where: Callable[[VirtualIp], int]) -> list[tuple[int, IPInterface]]:
+    """ConfigConflict for a VIP equal to a foreign address of its interface; returns the
+    (ifindex, address) of each VIP an earlier run of ours left behind."""
+    stale = []
+    held: dict[tuple[int, int], list[HeldAddress]] = {}
+    for path, vip, interface in managed_vip_paths(cfg):
+        index, family = where(vip), ADDRESS_FAMILY[vip.interface.version]
+        if (index, family) not in held:
+            held[(index, family)] = await nl.held(index, family)
+        addresses = held[(index, family)]
+        problem = conflict(path, vip, interface, [(h.address, h.ours) for h in addresses])
+        if problem is not None:
+            raise ConfigConflict(problem)
+        stale += [(index, h.address) for h in addresses
+                  if h.ours and h.address.ip == vip.interface.ip]
+    return stale
 
 
 async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger,
-                  links: dict[str, int] | None = None) -> IPAddress:
-    """Check the interface for `cfg` and clean stale VIPs; returns the advert source address.
-    `links`: where VIPs with a `dev` live (vip_links)."""
-    links = links or {}
-
-    def index_of(vip: VirtualIp) -> int:
-        return link.index if vip.dev is None else links[vip.dev]
-
+                  index_of: Callable[[VirtualIp], int] | None = None) -> IPAddress:
+    """Check the interface for `cfg` and clean stale VIPs (advertised and excluded, each on
+    the interface `index_of` says, by default `link`); returns the advert source address."""
+    where = index_of or (lambda vip: link.index)
     if cfg.unicast_src_ip is not None:
         primary: IPAddress = cfg.unicast_src_ip
+    elif cfg.mcast_src_ip is not None:
+        primary = cfg.mcast_src_ip
+        present = await nl.addresses(link.index, ADDRESS_FAMILY[cfg.family])
+        if primary not in {address.ip for address in present}:
+            raise StartupError(f"instances.{cfg.name}: mcast_src_ip {primary} is not an "
+                               f"address of {cfg.interface}; add it there or remove "
+                               "mcast_src_ip")  # fmt: skip
     else:
         found = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
         if found is None:
@@ -41,13 +72,13 @@ async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger,
             raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
                                f"{kind} address to send adverts from")  # fmt: skip
         primary = found
-    for vip in cfg.vips:
-        others = [i for i in await nl.owners(vip.interface.ip) if i != index_of(vip)]
+    for vip in cfg.managed_vips:
+        others = [i for i in await nl.owners(vip.interface.ip) if i != where(vip)]
         if others:
             raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
                                f"configured on another interface (ifindex {others[0]})")
-    for vip in cfg.vips:  # left behind by a crashed run: we start as BACKUP without them
-        if await nl.remove_vip(index_of(vip), vip.interface):
+    for index, stale in await check_host(nl, cfg, where):  # a crashed run's leftovers
+        if await nl.remove_vip(index, stale):  # we start as BACKUP without them
             log.warning("removed stale VIP left by an earlier run",
-                        instance=cfg.name, vip=str(vip.interface))  # fmt: skip
+                        instance=cfg.name, vip=str(stale))  # fmt: skip
     return primary

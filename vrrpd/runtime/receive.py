@@ -14,13 +14,14 @@ from typing import Protocol
 from vrrpd import log
 from vrrpd.config.model import InstanceConfig
 from vrrpd.io.rawsock import Received
-from vrrpd.protocol.packet import Advert, PacketError, check_auth, decode
+from vrrpd.protocol.packet import IPV4_GROUP, IPV6_GROUP, Advert, PacketError, check_auth, decode
 from vrrpd.protocol.vocabulary import DropReason
 from vrrpd.runtime.peers import PeerTable
 from vrrpd.runtime.seams import Instance, IPAddress
 
 VRRP_TTL = 255
 LOG_EVERY = 10.0
+GROUPS = {4: IPV4_GROUP, 6: IPV6_GROUP}  # by IP version
 
 
 class Receiver(Instance, Protocol):
@@ -54,14 +55,18 @@ class LogLimiter:
         self._held: Counter[tuple[str, str]] = Counter()
 
     def __call__(
-        self, key: tuple[str, str], emit: Callable[..., object], **fields: object
+        self,
+        key: tuple[str, str],
+        emit: Callable[..., object],
+        message: str = "dropped invalid packet",
+        **fields: object,
     ) -> None:
         now = time.monotonic()
         if now - self._last.get(key, -LOG_EVERY) < LOG_EVERY:
             self._held[key] += 1
             return
         self._last[key] = now
-        emit("dropped invalid packet", suppressed=self._held.pop(key, 0), **fields)
+        emit(message, suppressed=self._held.pop(key, 0), **fields)
 
 
 @dataclass
@@ -78,18 +83,22 @@ class Listener:
 
     def dispatch(self, pkt: Received) -> None:
         """Validate one received packet and hand it to the instance of its VRID."""
-        if pkt.src in self.own:
-            return  # our own advert (looped back or another instance of ours)
         data = pkt.payload
         runner = self.by_vrid.get(data[1]) if len(data) > 1 else None
         if runner is None:
             self.dropped[DropReason.UNKNOWN_VRID.value] += 1
             return
         reason: DropReason | None = None
-        if pkt.ttl < min_ttl(runner.cfg, pkt.dst):
+        if pkt.src in self.own:
+            # Multicast loop is off, so this is another box on our address (or a network that
+            # reflects our adverts): counted and logged, as it can hide a second master.
+            reason = DropReason.OWN_ADDRESS
+        elif pkt.ttl < min_ttl(runner.cfg, pkt.dst):
             reason = DropReason.BAD_TTL
         elif not runner.accepts_source(pkt.src):
             reason = DropReason.UNKNOWN_PEER
+        elif not runner.cfg.unicast_peer and pkt.dst != GROUPS[pkt.dst.version]:
+            reason = DropReason.WRONG_DESTINATION  # a multicast instance hears only the group
         if reason is None:
             try:
                 advert = decode(data, pkt.src, pkt.dst)
@@ -108,6 +117,7 @@ class Listener:
                 instance=runner.name,
                 reason=reason.value,
                 src=str(pkt.src),
+                dst=str(pkt.dst),
             )
             return
         runner.advert_received(pkt.src, advert)

@@ -35,6 +35,10 @@ def daemon_status(daemon: Daemon) -> dict[str, Any]:
         "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
                          for lst in daemon.listeners.values() if lst.dropped},
         "mqtt": daemon.mqtt.stats() if daemon.mqtt is not None else None,
+        "loop_lag": daemon.loop_lag.status(),
+        "refused_connections": {
+            "control": daemon.control.refused,
+            "metrics": daemon.metrics.refused if daemon.metrics is not None else 0},
     }
 
 
@@ -43,7 +47,8 @@ def _instance_status(daemon: Daemon, runner: Instance) -> dict[str, Any]:
     split_brain = daemon.split_brain.status_of(runner)
     return {**instance_status(runner, split_brain),
             "sync_group": group.cfg.name if group is not None else None,
-            "tracking": daemon.tracking.status_of(runner.name)}
+            "tracking": daemon.tracking.status_of(runner.name),
+            "interface_lost": runner.name in daemon.lifecycle.lost}
 
 
 def instance_status(runner: Instance,
@@ -63,6 +68,7 @@ def instance_status(runner: Instance,
         "master_advert_int": r.master_adver_int,
         "master_ip": str(r.master_ip) if r.master_ip is not None else None,
         "vips": [str(v.interface) for v in runner.cfg.vips],
+        "vips_excluded": [str(v.interface) for v in runner.cfg.vips_excluded],
         "since": runner.since_wall,
         "old_state": runner.old_state,
         "transitions": r.transitions,

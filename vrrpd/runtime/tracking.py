@@ -85,6 +85,9 @@ class TrackMonitor:
         if entry is None or entry.runner is not runner:
             return
         del self._entries[runner.name]
+        index = runner.link.index
+        if not any(e.runner.link.index == index for e in self._entries.values()):
+            self._own.pop(index, None)  # a re-bound instance starts from the link's state now
         await self._prune()
 
     async def reconfigure(self, config: Config) -> None:
@@ -117,7 +120,8 @@ class TrackMonitor:
         """What `instance` (its config) tracks, on top of what `runner`'s Router runs with:
         until the daemon restarts an instance whose priority changed, its old Router stays."""
         objects = tracked_objects(instance, self.config)
-        return Tracker(runner.router.base_priority, objects, interface=runner.cfg.interface)
+        return Tracker(runner.router.base_priority, objects, interface=runner.cfg.interface,
+                       track_own=not instance.dont_track_primary)
 
     async def _fill(self, entry: _Entry) -> None:
         """Give a new Tracker every state known, starting what is needed to learn the rest;
