@@ -80,3 +80,15 @@ def test_no_announcement_while_a_vip_is_missing():
     egress, table, _counters, _log = make(cfg(), present=(ip_address("192.0.2.101"), PRIMARY))
     assert run(egress.repair(master=True)) == 0
     assert HOST_LO not in table.installed
+
+
+def test_a_vip_on_another_lan_dev_is_announced_through_that_dev():
+    """main's general `dev` (any interface) and announce together: the host route leads to
+    the interface the VIP sits on; excluded addresses are not announced."""
+    text = ROUTED.replace('dev = "lo"', 'dev = "eth1"').replace(
+        "virtual_routes", 'virtual_ipaddress_excluded = ["2001:db8::9/64"]\n#'
+    )
+    assert announce_routes(cfg(text)) == (
+        Route(dst=ip_network("192.0.2.100/32"), table=100, dev="eth1"),
+        HOST_LAN,
+    )

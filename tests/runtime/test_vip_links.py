@@ -13,6 +13,7 @@ import pytest
 from tests.config.conftest import instance_toml
 from vrrpd.config import parse_config
 from vrrpd.io.errors import InterfaceMissing
+from vrrpd.io.netlink import LinkInfo
 from vrrpd.protocol.packet import decode
 from vrrpd.runtime.instance import InstanceRunner, router_params
 from vrrpd.runtime.preflight import StartupError
@@ -186,3 +187,11 @@ def test_no_announcements_on_an_interface_without_a_mac():
 
     asyncio.run(scenario())
     assert len(sinks[2].frames) == 1 and 1 not in sinks  # eth0's VIP only; lo gets no socket
+
+
+def test_indexes_lists_the_own_link_first_then_each_other_once():
+    own = LinkInfo(index=2, name="eth0", mac="02:00:00:00:00:02", up=True, mtu=1500)
+    lo = LinkInfo(index=1, name="lo", mac="00:00:00:00:00:00", up=True, mtu=1500)
+    eth1 = LinkInfo(index=3, name="eth1", mac="02:00:00:00:00:03", up=True, mtu=1500)
+    assert VipLinks(own).indexes == (2,)
+    assert VipLinks(own, {"lo": lo, "eth1": eth1}).indexes == (2, 1, 3)
