@@ -22,10 +22,12 @@ from vrrpd.config.schema import RawGlobal, RawInstance, RawLog, RawMetrics, RawM
 from vrrpd.config.sections import build_global, build_mqtt
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
 from vrrpd.config.sync_groups import build_sync_groups
+from vrrpd.config.track_process import build_track_processes
 from vrrpd.config.tracking import build_scripts, build_track_files, instance_tracking
 
 SECTIONS = (
-    "global", "log", "mqtt", "metrics", "scripts", "track_files", "instances", "sync_groups",
+    "global", "log", "mqtt", "metrics", "scripts", "track_files", "track_processes",
+    "instances", "sync_groups",
 )
 _TOML_POSITION = re.compile(
     r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
@@ -79,9 +81,11 @@ def parse_config(text: str, source: str = "<config>") -> Config:
             metrics_config = build_metrics(raw_metrics, problems)
     scripts = build_scripts(document.get("scripts", {}), problems)
     track_files = build_track_files(document.get("track_files", {}), problems)
+    track_processes = build_track_processes(document.get("track_processes", {}), problems)
     trackable = {
         "scripts": _names(document.get("scripts")),
         "files": _names(document.get("track_files")),
+        "processes": _names(document.get("track_processes")),
     }
     instances = _instances(document.get("instances", {}), problems, trackable)
     _check_across_instances(instances, problems)
@@ -98,6 +102,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         metrics=metrics_config,
         scripts=scripts,
         track_files=track_files,
+        track_processes=track_processes,
         sync_groups=sync_groups,
         log=log_config,
     )
