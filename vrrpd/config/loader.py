@@ -24,6 +24,7 @@ from vrrpd.config.structure import INVALID, decode_value, describe_value, join_p
 from vrrpd.config.sync_groups import build_sync_groups
 from vrrpd.config.track_process import build_track_processes
 from vrrpd.config.tracking import build_scripts, build_track_files, instance_tracking
+from vrrpd.config.vmac import instance_vmac
 
 SECTIONS = (
     "global", "log", "mqtt", "metrics", "scripts", "track_files", "track_processes",
@@ -138,7 +139,8 @@ def _instances(
         instance = build_instance(name, raw, path, problems)
         tracking = instance_tracking(raw, path, problems=problems, **trackable)
         if instance is not None:
-            built.append(msgspec.structs.replace(instance, **tracking))
+            vmac = instance_vmac(raw, instance, path, problems)
+            built.append(msgspec.structs.replace(instance, **tracking, **vmac))
     return built
 
 
@@ -147,8 +149,19 @@ def _check_across_instances(instances: list[InstanceConfig], problems: list[Conf
     they would fight over the same virtual MAC or the same address."""
     vrid_owner: dict[tuple[str, int, int], str] = {}
     vip_owner: dict[IPAddress, str] = {}
+    vmac_owner: dict[str, str] = {}
     for instance in instances:
         path = join_path("instances", instance.name)
+        if instance.vmac is not None:
+            if instance.vmac in vmac_owner:
+                problems.append(
+                    ConfigProblem(
+                        f"{path}.use_vmac",
+                        f"{instance.vmac} is already the VMAC of instance "
+                        f"{vmac_owner[instance.vmac]!r}",
+                    )
+                )
+            vmac_owner.setdefault(instance.vmac, instance.name)
         key = (instance.interface, instance.family, instance.virtual_router_id)
         if key in vrid_owner:
             problems.append(

@@ -220,6 +220,14 @@ class InstanceConfig(_Frozen):
     # added and removed with `vips` but not advertised (any family)
     vips_excluded: tuple[VirtualIp, ...] = ()
     track_process: tuple[TrackRef, ...] = ()
+    vmac: str | None = None  # name of the macvlan with the virtual MAC; None = no VMAC
+    vmac_xmit_base: bool = False  # adverts on `interface` itself, not on the macvlan
+
+    @property
+    def virtual_mac(self) -> str:
+        """The RFC 5798 §7.3 virtual MAC: 00:00:5e:00:01:VRID (IPv6 ...:02:VRID)."""
+        kind = 1 if self.family == 4 else 2
+        return f"00:00:5e:00:{kind:02x}:{self.virtual_router_id:02x}"
 
     @property
     def family(self) -> int:

@@ -274,6 +274,14 @@ class RawInstance(_Table):
     split_brain_after: int = 3
     """Advert intervals of evidence (0 = off, or 1..100) before a split-brain episode is
     reported."""
+    use_vmac: bool | str = False
+    """Put the virtual addresses on a macvlan (mode private) with the RFC virtual MAC
+    00:00:5e:00:01:VRID (IPv6 00:00:5e:00:02:VRID), made on `interface` while the instance
+    runs: `true` names it `vrrp.VRID` (IPv6 `vrrp6.VRID`), a string names it (at most 15
+    bytes). Adverts and gratuitous ARP / NA then come from the virtual MAC."""
+    vmac_xmit_base: bool = False
+    """With `use_vmac`: send and receive adverts on `interface` itself (its own MAC); only
+    the addresses, ARP and NA use the macvlan. Both routers must agree on it."""
     track_interface: tuple[str | RawTrackRef, ...] = ()
     """Interfaces tracked: a name (down = FAULT) or `{ name, weight, reverse }`."""
     track_script: tuple[str | RawTrackRef, ...] = ()
