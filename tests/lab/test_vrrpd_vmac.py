@@ -7,10 +7,21 @@ macvlan is removed at stop and a leftover of a killed run is cleaned at the next
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
-from netns_lab import wait_until
-from vrrpd_support import VIP4, instance, stop, vrrpd_conf, wait_holder, wait_state
+from netns_lab import keepalived_conf, wait_until
+from vrrpd_support import (
+    VIP4,
+    instance,
+    keepalived_rejections,
+    keepalived_states,
+    stop,
+    vrrpd_conf,
+    wait_holder,
+    wait_keepalived_state,
+    wait_state,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -72,3 +83,54 @@ def test_a_vmac_left_by_a_killed_run_is_removed_at_the_next_start(lab):
     wait_state(r1, "MASTER")
     assert sorted(macvlans(lab_, "r1")) == ["vmac51", "vrrp.77"]
     assert "removed a VMAC left by an earlier run" in r1.log_text()
+
+
+def keepalived_vmac_conf(priority: int) -> str:
+    conf = keepalived_conf(router_id="ka", vrid=51, priority=priority, advert_int=0.1,
+                           vips=[f"{VIP4}/24"])  # fmt: skip
+    return conf.replace(" dev eth0", "").replace("    version 3\n", "    version 3\n    use_vmac\n")
+
+
+@pytest.mark.parametrize("master", ["keepalived", "vrrpd"])
+def test_mixed_pair_with_keepalived_use_vmac(lab, master: str):
+    """The master (150, r1) is one implementation, the backup (100, r2) the other, both with
+    use_vmac; stopping the master moves the VIP, the client's entry stays on the VMAC."""
+    lab_ = lab()
+
+    def start(host: str, kind: str, priority: int):
+        if kind == "keepalived":
+            return lab_.start_keepalived(host, keepalived_vmac_conf(priority))
+        return lab_.start_vrrpd(host, vmac_conf(priority, host))
+
+    backup = "vrrpd" if master == "keepalived" else "keepalived"
+    r1 = start("r1", master, 150)
+    if master == "keepalived":
+        wait_keepalived_state(r1, "MASTER")
+    else:
+        wait_state(r1, "MASTER")
+    r2 = start("r2", backup, 100)
+    if backup == "keepalived":
+        wait_keepalived_state(r2, "BACKUP")
+    else:
+        wait_state(r2, "BACKUP")
+    wait_until(lambda: holder_of_vmac(lab_, "r1"), 5)
+    assert lab_["client"].ping(VIP4)
+    if master == "vrrpd":
+        assert neighbour(lab_, VIP4) == VMAC
+    # keepalived 2.2.7 leaves arp_announce at 0: its reply's ARP request for the client goes
+    # out of eth0 with the VIP as sender, and the client's entry moves to r1's eth0 MAC
+    # (seen here); vrrpd sets arp_announce=2 on the base interface (vrrpd.runtime.vmac)
+    time.sleep(1.0)  # adverts flow: the backup stays backup
+    if backup == "keepalived":
+        assert keepalived_states(r2)[-1] == "BACKUP" and not keepalived_rejections(r2)
+    else:
+        assert instance(r2)["state"] == "BACKUP"
+    stop(r1)
+    if backup == "keepalived":
+        wait_keepalived_state(r2, "MASTER", timeout=5)
+    else:
+        wait_state(r2, "MASTER", timeout=5)
+    wait_until(lambda: holder_of_vmac(lab_, "r2"), 5)
+    assert lab_["client"].ping(VIP4)
+    if backup == "vrrpd":  # its GARP from the VMAC also repairs what keepalived moved
+        assert neighbour(lab_, VIP4) == VMAC
