@@ -11,6 +11,7 @@ from vrrpd.config.schema import RawGlobal, RawMqtt
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 MAX_STARTUP_DELAY = 3600.0
+PROCESS_SCAN = (0.1, 60.0)  # track_process_interval bounds, seconds
 MAX_SOCKET_PATH = 107  # sun_path is 108 bytes including the terminating NUL
 _TOPIC_FORBIDDEN = ("+", "#", "\0")  # MQTT wildcards and NUL may not appear in topic names
 
@@ -46,6 +47,14 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
                 f"must be 0 to {MAX_STARTUP_DELAY:g} seconds, got {raw.startup_delay}",
             )
         )
+    low, high = PROCESS_SCAN
+    if not low <= raw.track_process_interval <= high:  # also false for nan
+        problems.append(
+            ConfigProblem(
+                "global.track_process_interval",
+                f"must be {low:g} to {high:g} seconds, got {raw.track_process_interval}",
+            )
+        )
     if len(problems) > already:
         return None
     return GlobalConfig(
@@ -57,6 +66,7 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         notify_convention=raw.notify_convention,
         notify_fifo=raw.notify_fifo,
         startup_delay=raw.startup_delay,
+        track_process_interval=raw.track_process_interval,
     )
 
 

@@ -274,6 +274,57 @@ class Netlink(IPRouteSession):
             raise os_failure(exc, "reading addresses", self._netns) from exc
         return sorted(found)
 
+    # -- macvlans for VMAC (policy in vrrpd.runtime.vmac) -------------------------------------
+
+    async def add_macvlan(self, name: str, base: int, mac: str, alias: str) -> LinkInfo:
+        """Create a macvlan in private mode on link `base` (left down: set it up after its
+        sysctls); `alias` (IFLA_IFALIAS) marks it as ours for a later clean-up."""
+        _check_ifname(name)
+        try:
+            await self._route.link("add", ifname=name, kind="macvlan", link=base,
+                                   macvlan_mode="private", address=mac)  # fmt: skip
+            index = (await self._route.link("get", ifname=name))[0]["index"]
+            await self._route.link("set", index=index, ifalias=alias)
+        except NetlinkError as exc:
+            raise _translate(exc, f"creating macvlan {name}", name) from exc
+        except OSError as exc:
+            raise os_failure(exc, f"creating macvlan {name}", self._netns) from exc
+        return await self.link(name)
+
+    async def set_up(self, index: int) -> None:
+        try:
+            await self._route.link("set", index=index, state="up")
+        except NetlinkError as exc:
+            raise _translate(exc, "setting link up", index) from exc
+        except OSError as exc:
+            raise os_failure(exc, "setting link up", self._netns) from exc
+
+    async def delete_link(self, index: int) -> bool:
+        """Delete a link; False if it was already gone."""
+        try:
+            await self._route.link("del", index=index)
+        except NetlinkError as exc:
+            if exc.code == errno.ENODEV:
+                return False
+            raise _translate(exc, "deleting link", index) from exc
+        except OSError as exc:
+            raise os_failure(exc, "deleting link", self._netns) from exc
+        return True
+
+    async def macvlans(self) -> list[tuple[int, str, str]]:
+        """(index, name, alias) of every macvlan; alias "" when none is set."""
+        found = []
+        try:
+            async for msg in await self._route.link("dump"):
+                info = msg.get("linkinfo")
+                if info is not None and info.get("kind") == "macvlan":
+                    found.append((msg["index"], msg.get("ifname"), msg.get("ifalias") or ""))
+        except NetlinkError as exc:
+            raise _translate(exc, "listing links", None) from exc
+        except OSError as exc:
+            raise os_failure(exc, "listing links", self._netns) from exc
+        return found
+
     def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[NetlinkEvent]:
         """Yield link and address changes until cancelled.
 

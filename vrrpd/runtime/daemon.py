@@ -57,6 +57,7 @@ from vrrpd.runtime.status import SCHEMA_VERSION, daemon_status, summary
 from vrrpd.runtime.sync_groups import SyncGroups
 from vrrpd.runtime.tracking import TrackMonitor
 from vrrpd.runtime.vip_links import announcer, resolve
+from vrrpd.runtime.vmac import Vmacs
 from vrrpd.runtime.watch import watch_forever
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class Daemon:
         self.lifecycle = InterfaceLifecycle(self._rebind)  # instances whose interface went away
         self.loop_lag = LoopLag(lambda: lag_threshold(
             [(c.advert_int, c.priority) for c in self.config.instances]))
+        self.vmacs = Vmacs()  # use_vmac macvlans (vrrpd.runtime.vmac)
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
@@ -124,6 +126,8 @@ class Daemon:
                     link = await nl.link(cfg.interface)
                     vip_links = await resolve(nl, cfg, link)
                     await check_host(nl, cfg, vip_links.index_of)
+                if any(cfg.vmac for cfg in self.config.instances):
+                    await self.vmacs.sweep(nl)
                 for cfg in self.config.instances:
                     await self._add_instance(cfg)
                 self._spawn(self._watch_netlink(), "netlink-watch")
@@ -173,6 +177,8 @@ class Daemon:
             await asyncio.gather(*(r.stop() for r in runners), return_exceptions=True)
             for r in runners:
                 await r.close()
+        for name in list(self.vmacs.links):  # also those of instances that failed to start
+            await self.vmacs.remove(self.netlink, name)
         await self.sync_groups.close(HOOK_GRACE_AT_STOP)
         self.split_brain.close()
         for task in list(self._tasks):
@@ -192,11 +198,14 @@ class Daemon:
     async def _add_instance(self, cfg: InstanceConfig) -> InstanceRunner:
         nl = self.netlink
         assert nl is not None, "instances are added inside run()'s Netlink session"
-        link = await nl.link(cfg.interface)
+        link = base = await nl.link(cfg.interface)
+        if cfg.vmac is not None:  # VIPs, ARP/NA (and adverts unless vmac_xmit_base) on it
+            link = await self._vmac(nl, cfg, base)
         self.link_up.setdefault(link.index, link.up)
         vip_links = await resolve(nl, cfg, link)  # interfaces named by `dev`: must exist
-        primary = await prepare(nl, cfg, link, self._log, vip_links.index_of)
-        listener = self._listener(cfg, link)
+        primary = await prepare(nl, cfg, base, self._log, vip_links.index_of)
+        advert_link = base if cfg.vmac_xmit_base else link
+        listener = self._listener(cfg, advert_link)
         if cfg.virtual_router_id in listener.by_vrid:
             raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
                                f"used on {cfg.interface}")
@@ -207,7 +216,7 @@ class Daemon:
         def garp_factory(c: InstanceConfig) -> Announcer:  # one schedule per interface
             return announcer(c, vip_links, self.senders, lambda n: self._count_garp(c.name, n))
 
-        sock = self.vrrp_sockets.get((link.index, cfg.family))
+        sock = self.vrrp_sockets.get((advert_link.index, cfg.family))
         assert isinstance(sock, VrrpSocket)
         runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=sock,
                                 netlink=nl, garp_factory=garp_factory,
@@ -228,11 +237,26 @@ class Daemon:
         runner.start()
         return runner
 
+    async def _vmac(self, nl: Netlink, cfg: InstanceConfig, base: LinkInfo) -> LinkInfo:
+        """Make the instance's VMAC (vrrpd.runtime.vmac); VIPs a non-VMAC run left on the
+        base interface go first."""
+        for vip in cfg.vips:
+            if await nl.remove_vip(base.index, vip.interface):
+                self._log.warning("removed stale VIP left by an earlier run",
+                                  instance=cfg.name, vip=str(vip.interface))  # fmt: skip
+        link_local = None
+        if cfg.family == 6 and not cfg.unicast:
+            link_local = await nl.primary_address(base.index, ADDRESS_FAMILY[6])
+        try:
+            return await self.vmacs.create(nl, cfg, base, link_local)
+        except io_errors.VrrpIoError as exc:
+            raise StartupError(str(exc)) from None
+
     def _listener(self, cfg: InstanceConfig, link: LinkInfo) -> Listener:
         key = (link.index, cfg.family)
         lst = self.listeners.get(key)
         if lst is None:
-            sock = VrrpSocket(cfg.interface, link.index, ADDRESS_FAMILY[cfg.family],
+            sock = VrrpSocket(link.name, link.index, ADDRESS_FAMILY[cfg.family],
                               join_multicast=True)
             lst = self.listeners[key] = Listener(link.index, cfg.family,
                                                  on_advert=self.split_brain.advert)
@@ -250,6 +274,7 @@ class Daemon:
         self.sync_groups.detach(runner)
         await runner.stop()
         await runner.close()
+        await self.vmacs.remove(self.netlink, runner.name)
         self.split_brain.detach(runner)
         for key, lst in list(self.listeners.items()):
             if lst.by_vrid.get(runner.cfg.virtual_router_id) is runner:
