@@ -30,6 +30,7 @@ from vrrpd.io.netlink import (
     LinkRemoved,
     Netlink,
     NetlinkEvent,
+    Snapshot,
 )
 from vrrpd.io.rawsock import Received, VrrpSocket
 from vrrpd.io.route_types import RouteEvent
@@ -103,8 +104,9 @@ class Daemon:
         try:
             async with Netlink() as nl:
                 self.netlink = nl
+                snapshot = await nl.snapshot()  # one dump for all instances' questions
                 for cfg in self.config.instances:
-                    await self._add_instance(cfg)
+                    await self._add_instance(cfg, snapshot)
                 self._spawn(self._watch_netlink(), "netlink-watch")
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.add_signal_handler(sig, self._stop.set)
@@ -166,13 +168,17 @@ class Daemon:
         self.senders.clear()
 
     # -- instances ---------------------------------------------------------------------
-    async def _add_instance(self, cfg: InstanceConfig) -> InstanceRunner:
+    async def _add_instance(self, cfg: InstanceConfig,
+                            snapshot: Snapshot | None = None) -> InstanceRunner:
+        """Start one instance; `snapshot` (start-up) answers the link and address questions
+        that a reload asks netlink directly."""
         nl = self.netlink
         assert nl is not None, "instances are added inside run()'s Netlink session"
-        link = await nl.link(cfg.interface)
+        link = snapshot.link(cfg.interface) if snapshot else await nl.link(cfg.interface)
         self.link_up.setdefault(link.index, link.up)
         vip_links = await resolve(nl, cfg, link)  # interfaces named by `dev`: must exist
-        primary = await prepare(nl, cfg, link, self._log, vip_links.index_of)
+        primary = await prepare(nl, cfg, link, self._log, vip_links.index_of,
+                              snapshot)
         listener = self._listener(cfg, link)
         if cfg.virtual_router_id in listener.by_vrid:
             raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Callable
 
 from vrrpd.config.model import InstanceConfig, VirtualIp
-from vrrpd.io.netlink import LinkInfo, Netlink
+from vrrpd.io.netlink import LinkInfo, Netlink, Snapshot
 from vrrpd.log import Logger
 from vrrpd.runtime.seams import IPAddress
 
@@ -20,9 +20,13 @@ class StartupError(Exception):
 
 
 async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger,
-                  index_of: Callable[[VirtualIp], int] | None = None) -> IPAddress:
+                  index_of: Callable[[VirtualIp], int] | None = None,
+                  snapshot: Snapshot | None = None) -> IPAddress:
     """Check the interface for `cfg` and clean stale VIPs (advertised and excluded, each on
-    the interface `index_of` says, by default `link`); returns the advert source address."""
+    the interface `index_of` says, by default `link`); returns the advert source address.
+
+    At start-up a Snapshot answers the address questions: one dump for all instances, where
+    a dump per instance made starting N instances cost N dumps of a table growing with N."""
     where = index_of or (lambda vip: link.index)
     if cfg.unicast_src_ip is not None:
         primary: IPAddress = cfg.unicast_src_ip
@@ -34,18 +38,24 @@ async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger,
                                f"address of {cfg.interface}; add it there or remove "
                                "mcast_src_ip")  # fmt: skip
     else:
-        found = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
+        family = ADDRESS_FAMILY[cfg.family]
+        found = (snapshot.primary_address(link.index, family) if snapshot is not None
+                 else await nl.primary_address(link.index, family))
         if found is None:
             kind = "IPv4" if cfg.family == 4 else "IPv6 link-local"
             raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
                                f"{kind} address to send adverts from")  # fmt: skip
         primary = found
     for vip in cfg.managed_vips:
-        others = [i for i in await nl.owners(vip.interface.ip) if i != where(vip)]
+        owners = (snapshot.owners(vip.interface.ip) if snapshot is not None
+                  else await nl.owners(vip.interface.ip))
+        others = [i for i in owners if i != where(vip)]
         if others:
             raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
                                f"configured on another interface (ifindex {others[0]})")
     for vip in cfg.managed_vips:  # a crashed run's leftovers: we start as BACKUP without them
+        if snapshot is not None and not snapshot.holds(where(vip), vip.interface):
+            continue
         if await nl.remove_vip(where(vip), vip.interface):
             log.warning("removed stale VIP left by an earlier run",
                         instance=cfg.name, vip=str(vip.interface))  # fmt: skip
