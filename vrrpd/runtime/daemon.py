@@ -22,6 +22,7 @@ from vrrpd.control.server import ControlServer
 from vrrpd.export.metrics_server import MetricsExporter
 from vrrpd.export.sdnotify import Notifier
 from vrrpd.io import errors as io_errors
+from vrrpd.io.frames import FrameBook
 from vrrpd.io.garp import FrameSender
 from vrrpd.io.netlink import (
     AddressRemoved,
@@ -89,10 +90,12 @@ class Daemon:
             self.mqtt = MqttPublisher(config.mqtt, config.global_.router_id)
         self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
         self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
+        self.frames: FrameBook | None = None  # made inside the loop by run()
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        self.frames = FrameBook()
         try:
             await self.control.start()
         except ControlError as exc:
@@ -166,6 +169,8 @@ class Daemon:
         for sender in self.senders.values():
             sender.close()
         self.senders.clear()
+        if self.frames is not None:
+            self.frames.close()
 
     # -- instances ---------------------------------------------------------------------
     async def _add_instance(self, cfg: InstanceConfig,
@@ -188,7 +193,8 @@ class Daemon:
             sender = self.senders[link.index] = FrameSender(link.index)
 
         def garp_factory(c: InstanceConfig) -> Announcer:  # one schedule per interface
-            return announcer(c, vip_links, self.senders, lambda n: self._count_garp(c.name, n))
+            return announcer(c, vip_links, self.senders, lambda n: self._count_garp(c.name, n),
+                             self.frames)
 
         sock = self.vrrp_sockets.get((link.index, cfg.family))
         assert isinstance(sock, VrrpSocket)
