@@ -36,6 +36,7 @@ class GlobalConfig(_Frozen):
     notify_convention: str = "vrrpd"  # "vrrpd" | "keepalived" (vrrpd.runtime.notify)
     notify_fifo: str | None = None  # absolute path of keepalived-style notify FIFO
     startup_delay: float = 0.0  # seconds after start during which instances stay BACKUP
+    realtime_priority: int = 0  # SCHED_RR 1..99 (vrrpd.runtime.realtime); 0 = off
 
 
 class MqttConfig(_Frozen):

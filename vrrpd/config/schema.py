@@ -50,6 +50,10 @@ class RawGlobal(_Table):
     startup_delay: float = 0.0
     """Seconds (0..3600) after start during which no instance takes over: instances stay
     BACKUP and follow any master they hear."""
+    realtime_priority: int = 0
+    """0 (normal scheduling) or a SCHED_RR priority 1..99 for the daemon, so adverts leave on
+    time on a busy host (keepalived's vrrp_rt_priority). Hooks and scripts start at normal
+    priority. Read at start; under systemd set CPUSchedulingPolicy=rr in the unit instead."""
 
 
 class RawLog(_Table):

@@ -8,6 +8,7 @@ a crashed run left behind, open sockets, and only then start the Routers.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import time
@@ -40,6 +41,7 @@ from vrrpd.privileges import missing_capabilities
 from vrrpd.protocol.actions import StateChanged
 from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
 from vrrpd.runtime.preflight import ADDRESS_FAMILY, StartupError, prepare
+from vrrpd.runtime.realtime import RealtimeError, set_realtime
 from vrrpd.runtime.receive import Listener
 from vrrpd.runtime.reload import reload as reload_config
 from vrrpd.runtime.seams import Announcer, Instance
@@ -117,6 +119,7 @@ class Daemon:
                 self._log.info("started", instances=len(self.runners), socket=self.socket_path,
                                version=__version__)
                 self.notifier.ready(self.summary())
+                gc.freeze()  # what start-up built lives on: keep it out of every collection
                 interval = self.notifier.watchdog_interval()
                 if interval:
                     self._spawn(self._watchdog(interval), "watchdog")
@@ -363,6 +366,12 @@ def run(config_path: str, socket_path: str | None, log_level: str | None = None)
               f"CAP_NET_RAW (missing: {', '.join(missing)})", file=sys.stderr)
         return 1
     path = resolve_socket(socket_path, config.global_.control_socket)
+    if config.global_.realtime_priority:  # before any thread exists: they inherit it
+        try:
+            set_realtime(config.global_.realtime_priority)
+        except RealtimeError as exc:
+            print(f"vrrpd: error: {exc}", file=sys.stderr)
+            return 1
     try:
         return asyncio.run(Daemon(config, config_path, path).run())
     except StartupError as exc:
