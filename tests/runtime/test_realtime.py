@@ -48,6 +48,7 @@ def test_vrrpd_run_says_so_in_one_line_and_exits_1(monkeypatch, tmp_path, capsys
                       'virtual_router_id = 1\npriority = 100\n'
                       'virtual_ipaddress = ["192.0.2.100/24"]\n')
     monkeypatch.setattr(daemon, "missing_capabilities", lambda: [])
+    monkeypatch.setattr(daemon.log, "configure", lambda *_a, **_k: None)  # keep global logging
     monkeypatch.setattr(os, "sched_setscheduler",
                         lambda *_a: (_ for _ in ()).throw(PermissionError(1, "no")))
     assert daemon.run(str(config), str(tmp_path / "s.sock")) == 1
