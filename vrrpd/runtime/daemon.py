@@ -49,6 +49,7 @@ from vrrpd.runtime.sockets import SocketRegistry
 from vrrpd.runtime.split_brain import Payload, SplitBrainWatches
 from vrrpd.runtime.status import SCHEMA_VERSION, daemon_status, summary
 from vrrpd.runtime.sync_groups import SyncGroups
+from vrrpd.runtime.timers import Timers
 from vrrpd.runtime.tracking import TrackMonitor
 from vrrpd.runtime.vip_links import announcer, resolve
 from vrrpd.runtime.watch import watch_forever
@@ -93,11 +94,13 @@ class Daemon:
         self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
         self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
         self.frames: FrameBook | None = None  # made inside the loop by run()
+        self.timers: Timers | None = None  # made inside the loop by run()
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         self.frames = FrameBook()
+        self.timers = Timers(loop)  # every instance's timers: one heap, one handle
         try:
             await self.control.start()
         except ControlError as exc:
@@ -174,6 +177,8 @@ class Daemon:
         self.senders.clear()
         if self.frames is not None:
             self.frames.close()
+        if self.timers is not None:
+            self.timers.close()
 
     # -- instances ---------------------------------------------------------------------
     async def _add_instance(self, cfg: InstanceConfig,
@@ -207,7 +212,7 @@ class Daemon:
                                 routes=await self._route_table(cfg),
                                 global_config=lambda: self.config.global_,
                                 startup_delay=self._startup_delay_left(),
-                                vip_links=vip_links)
+                                vip_links=vip_links, timers=self.timers)
         listener.by_vrid[cfg.virtual_router_id] = runner
         listener.own.add(primary)
         self.runners[cfg.name] = runner
