@@ -93,10 +93,11 @@ def daemon_pids(proc: LabProcess) -> list[int]:
     return pids
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time of every thread of pids, in seconds (nanosecond schedstat counters)."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time of every thread of each pid, in seconds (nanosecond schedstat counters)."""
+    found: dict[int, float] = {}
     for pid in pids:
+        total = 0
         try:
             tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
@@ -106,7 +107,8 @@ def cpu_seconds(pids: list[int]) -> float:
                 total += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
             except (OSError, IndexError, ValueError):
                 continue
-    return total / 1e9
+        found[pid] = total / 1e9
+    return found
 
 
 def rss_mib(pids: list[int]) -> float:
@@ -122,12 +124,17 @@ def rss_mib(pids: list[int]) -> float:
 
 
 def cores(procs: list[LabProcess], window: float) -> list[float]:
-    """CPU seconds per wall second of each daemon over `window` (measured side by side)."""
-    pids = [daemon_pids(p) for p in procs]
-    before, began = [cpu_seconds(p) for p in pids], time.monotonic()
+    """CPU seconds per wall second of each daemon over `window` (measured side by side).
+
+    Per process: the growth of those alive at both ends, plus all of one that started
+    inside the window (a process that ended inside it is lost, which only a short-lived
+    helper could do)."""
+    before, began = [cpu_seconds(daemon_pids(p)) for p in procs], time.monotonic()
     time.sleep(window)
-    after, wall = [cpu_seconds(p) for p in pids], time.monotonic() - began
-    return [(a - b) / wall for a, b in zip(after, before, strict=True)]
+    after = [cpu_seconds(daemon_pids(p)) for p in procs]
+    wall = time.monotonic() - began
+    return [sum(t - b.get(pid, 0.0) for pid, t in a.items()) / wall
+            for a, b in zip(after, before, strict=True)]
 
 
 # -- address watch ----------------------------------------------------------------------------
