@@ -268,7 +268,9 @@ def run_owner(impl: str, prefix: str, starts: int = OWNER_STARTS) -> list[float]
 # -- the section ------------------------------------------------------------------------------
 
 def run_scale(cases: list[str], *, prefix: str, window: float = 10.0, hog_s: float = 60.0,
-              say: Say = print) -> ScaleResults:
+              say: Say = print, owner_starts: int = OWNER_STARTS,
+              hog_variants: tuple[str, ...] | None = None) -> ScaleResults:
+    """The whole section; the lab smoke test runs it small (one case, short waits)."""
     from .bench_hog import HOG_VARIANTS, run_hog
 
     unknown = [c for c in cases if c not in CASES]
@@ -297,13 +299,13 @@ def run_scale(cases: list[str], *, prefix: str, window: float = 10.0, hog_s: flo
                 f"moved {row.moved_s:.3f} s") + f"  ({time.monotonic() - started:.0f} s)")
     for impl in IMPLS:
         try:
-            results.owner_start_s[impl] = run_owner(impl, lab_prefix())
+            results.owner_start_s[impl] = run_owner(impl, lab_prefix(), owner_starts)
             say(f"  {impl:<10} owner start: "
                 + " ".join(f"{t:.3f}" for t in results.owner_start_s[impl]) + " s")
         except LabError as exc:
             results.notes.append(f"owner start-up {impl} FAILED: {exc}")
     if hog_s > 0:
-        for variant in HOG_VARIANTS:
+        for variant in hog_variants if hog_variants is not None else HOG_VARIANTS:
             run = run_hog(variant, lab_prefix(), hog_s)
             results.hog.append(run)
             say(f"  hog {variant:<14} " + (f"FAILED {run.error}" if run.error else
