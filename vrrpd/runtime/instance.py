@@ -182,8 +182,8 @@ class InstanceRunner:
     def apply(self, actions: list[act.Action]) -> None:
         """Carry out one batch of the Router's actions; the transition observers run after
         it (so a sync group's pulls never re-enter another member mid-batch)."""
-        becoming_master = any(isinstance(a, act.StateChanged) and a.new is act.State.MASTER
-                              for a in actions)
+        becoming_master = len(actions) > 1 and any(  # a lone SetTimer: a backup's advert
+            isinstance(a, act.StateChanged) and a.new is act.State.MASTER for a in actions)
         adding = False
         changes: list[act.StateChanged] = []
         for a in actions:
