@@ -95,6 +95,7 @@ class Daemon:
         self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
         self.frames: FrameBook | None = None  # made inside the loop by run()
         self.timers: Timers | None = None  # made inside the loop by run()
+        self._status_queued = False  # an sd_notify STATUS= update is due this iteration
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
@@ -292,7 +293,10 @@ class Daemon:
         the sync groups; notify hooks are queued by the instance itself, behind the
         transition's VIP work."""
         self.split_brain.state_changed(runner, change)
-        self.notifier.status(self.summary())
+        if self.notifier.enabled and not self._status_queued:
+            # once per loop iteration: 255 instances moving together walk the list once
+            self._status_queued = True
+            asyncio.get_running_loop().call_soon(self._send_status)
         if self.mqtt is not None:
             from vrrpd.export.mqtt import transition_payload
 
@@ -300,6 +304,10 @@ class Daemon:
         if self.metrics is not None:
             self.metrics.changed()
         self.sync_groups.member_transition(runner, change)  # may pull the other members now
+
+    def _send_status(self) -> None:
+        self._status_queued = False
+        self.notifier.status(self.summary())
 
     def _on_split_brain(self, runner: Instance, payload: Payload) -> None:
         """A split-brain episode began or ended (the watch has logged it already)."""
