@@ -20,7 +20,6 @@ from vrrpd.config import Config, ConfigError, load_config
 from vrrpd.config.model import InstanceConfig
 from vrrpd.control.client import ControlError
 from vrrpd.control.server import ControlServer
-from vrrpd.export.metrics_server import MetricsExporter
 from vrrpd.export.sdnotify import Notifier
 from vrrpd.io import errors as io_errors
 from vrrpd.io.frames import FrameBook
@@ -54,8 +53,9 @@ from vrrpd.runtime.tracking import TrackMonitor
 from vrrpd.runtime.vip_links import announcer, resolve
 from vrrpd.runtime.watch import watch_forever
 
-if TYPE_CHECKING:
-    from vrrpd.export.mqtt import MqttPublisher  # imported at run time only when configured
+if TYPE_CHECKING:  # imported at run time only when configured
+    from vrrpd.export.metrics_server import MetricsExporter
+    from vrrpd.export.mqtt import MqttPublisher
 
 STOP_TIMEOUT = 10.0
 
@@ -91,7 +91,11 @@ class Daemon:
             )
 
             self.mqtt = MqttPublisher(config.mqtt, config.global_.router_id)
-        self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
+        self.metrics: MetricsExporter | None = None
+        if config.metrics is not None:  # ~30 ms of imports: only when configured
+            from vrrpd.export.metrics_server import MetricsExporter
+
+            self.metrics = MetricsExporter(config.metrics, self.status)
         self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
         self.frames: FrameBook | None = None  # made inside the loop by run()
         self.timers: Timers | None = None  # made inside the loop by run()
