@@ -25,14 +25,21 @@ class Notifier:
         return True
 
 
+class Runner:
+    """Just what the transition fan-out and the summary read (hashable, like the real one)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.split_brain = None
+        self.router = SimpleNamespace(state=act.State.MASTER)
+
+
 def test_many_transitions_in_one_iteration_send_one_status(tmp_path):
     async def scenario():
         config = parse_config(CONFIG, "t.toml")
         daemon = Daemon(config, "t.toml", str(tmp_path / "s.sock"))
         daemon.notifier = notifier = Notifier()
-        runners = [SimpleNamespace(name=f"VI_{n}", split_brain=None,
-                                   router=SimpleNamespace(state=act.State.MASTER))
-                   for n in range(50)]
+        runners = [Runner(f"VI_{n}") for n in range(50)]
         daemon.runners = {r.name: r for r in runners}
         change = act.StateChanged(act.State.BACKUP, act.State.MASTER, "test")
         for runner in runners:
