@@ -8,11 +8,13 @@ a crashed run left behind, open sockets, and only then start the Routers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import signal
 import sys
 import time
 from collections.abc import Coroutine
+from ipaddress import IPv6Address
 from typing import TYPE_CHECKING, Any
 
 from vrrpd import __version__, log
@@ -58,6 +60,7 @@ if TYPE_CHECKING:  # imported at run time only when configured
     from vrrpd.export.mqtt import MqttPublisher
 
 STOP_TIMEOUT = 10.0
+FRAMES_WAIT_S = 30.0  # an instance waits this long at most for its GARP/NA frames
 
 
 class Daemon:
@@ -118,6 +121,7 @@ class Daemon:
             async with Netlink() as nl:
                 self.netlink = nl
                 snapshot = await nl.snapshot()  # one dump for all instances' questions
+                self._prebuild_frames(snapshot)
                 for cfg in self.config.instances:
                     await self._add_instance(cfg, snapshot)
                 self._spawn(self._watch_netlink(), "netlink-watch")
@@ -227,8 +231,30 @@ class Daemon:
         self.sync_groups.attach(runner)
         # feeds InterfaceDown first when the link (or a tracked object) is down: Startup waits
         await self.tracking.attach(runner, nl, own_up=self.link_up.get(link.index, True))
+        await self._frames_built(cfg, link, ll)
         runner.start()
         return runner
+
+    def _prebuild_frames(self, snapshot: Snapshot) -> None:
+        """Ask for every instance's GARP/NA frames at once: one builder process for all."""
+        assert self.frames is not None
+        for cfg in self.config.instances:
+            with contextlib.suppress(io_errors.VrrpIoError, ValueError, TypeError):
+                link = snapshot.link(cfg.interface)  # mistakes are reported by _add_instance
+                self.frames.source(link.mac, [v.interface for v in cfg.vips], None)
+
+    async def _frames_built(self, cfg: InstanceConfig, link: LinkInfo,
+                            ll: IPv6Address | None) -> None:
+        """An instance starts once its frames exist, as when they were built in-process: a
+        new master must be able to announce its VIPs before its first advert lets the old
+        one go (bounded; the book builds in-process if its subprocess fails)."""
+        assert self.frames is not None
+        frames = self.frames.source(link.mac, [v.interface for v in cfg.vips], ll)
+        try:
+            await asyncio.wait_for(frames.ready(), FRAMES_WAIT_S)
+        except TimeoutError:
+            self._log.warning("GARP/NA frames not built yet; starting without them",
+                              instance=cfg.name, waited=FRAMES_WAIT_S)
 
     def _listener(self, cfg: InstanceConfig, link: LinkInfo) -> Listener:
         key = (link.index, cfg.family)
