@@ -64,6 +64,11 @@ class FrameBook:
     async def changed(self) -> None:
         await self._changed.wait()
 
+    async def settled(self) -> None:
+        """Return once nothing asked for is still being built."""
+        while self.building:
+            await self.changed()
+
     def close(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -14,7 +14,6 @@ import signal
 import sys
 import time
 from collections.abc import Coroutine
-from ipaddress import IPv6Address
 from typing import TYPE_CHECKING, Any
 
 from vrrpd import __version__, log
@@ -231,7 +230,7 @@ class Daemon:
         self.sync_groups.attach(runner)
         # feeds InterfaceDown first when the link (or a tracked object) is down: Startup waits
         await self.tracking.attach(runner, nl, own_up=self.link_up.get(link.index, True))
-        await self._frames_built(cfg, link, ll)
+        await self._frames_built(cfg.name)
         runner.start()
         return runner
 
@@ -243,18 +242,16 @@ class Daemon:
                 link = snapshot.link(cfg.interface)  # mistakes are reported by _add_instance
                 self.frames.source(link.mac, [v.interface for v in cfg.vips], None)
 
-    async def _frames_built(self, cfg: InstanceConfig, link: LinkInfo,
-                            ll: IPv6Address | None) -> None:
+    async def _frames_built(self, name: str) -> None:
         """An instance starts once its frames exist, as when they were built in-process: a
         new master must be able to announce its VIPs before its first advert lets the old
         one go (bounded; the book builds in-process if its subprocess fails)."""
         assert self.frames is not None
-        frames = self.frames.source(link.mac, [v.interface for v in cfg.vips], ll)
         try:
-            await asyncio.wait_for(frames.ready(), FRAMES_WAIT_S)
+            await asyncio.wait_for(self.frames.settled(), FRAMES_WAIT_S)
         except TimeoutError:
             self._log.warning("GARP/NA frames not built yet; starting without them",
-                              instance=cfg.name, waited=FRAMES_WAIT_S)
+                              instance=name, waited=FRAMES_WAIT_S)
 
     def _listener(self, cfg: InstanceConfig, link: LinkInfo) -> Listener:
         key = (link.index, cfg.family)
