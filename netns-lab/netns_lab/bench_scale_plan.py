@@ -8,6 +8,7 @@ spreads over several interfaces (each its own L2 segment) and both families.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from .keepalived import keepalived_global_defs, keepalived_instance
@@ -69,7 +70,8 @@ class ScaleCase:
         out = []
         for index, (iface, family) in enumerate(slots):
             for vrid in range(1, per + (index < extra) + 1):
-                vip = next(v4) if family == 4 else f"2001:db8:100:{iface}::{vrid:x}"
+                vip = next(v4) if family == 4 else str(
+                    ipaddress.ip_address(f"2001:db8:100:{iface}::{vrid:x}"))  # as `ip` prints it
                 out.append(Instance(f"eth{iface}", family, vrid, vip))
         return out
 

@@ -46,6 +46,7 @@ def test_cases_have_unique_vrids_per_interface_and_family_and_test_net_vips(key)
     assert len(instances) == case.n
     slots = Counter((i.interface, i.family, i.vrid) for i in instances)
     assert max(slots.values()) == 1 and all(1 <= i.vrid <= 255 for i in instances)
+    assert all(str(ipaddress.ip_address(i.vip)) == i.vip for i in instances)  # `ip` spelling
     vips = [ipaddress.ip_address(i.vip) for i in instances]
     assert len(set(vips)) == len(vips)
     assert all(any(v in net for net in TEST_NETS) for v in vips)
