@@ -394,10 +394,17 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     )
     bench.add_argument("--json", type=Path, help="also write the raw numbers here")
     bench.add_argument("--prefix", help="namespace prefix (default: a fresh unique one)")
+    from .bench_scale_cli import add_scale_arguments
+
+    add_scale_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.scale:
+        from .bench_scale_cli import cmd_scale
+
+        return cmd_scale(args)
     settings = ["0.1"] if args.quick else [k for k in args.intervals.split(",") if k]
     rounds = 1 if args.quick else args.rounds
 

@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
@@ -62,6 +63,11 @@ def test_the_real_proc_shows_a_process_by_its_command_line():
     tag = f"vrrpd-test-{uuid.uuid4().hex[:8]}"  # $0 of the shell: a unique argv
     proc = subprocess.Popen(SLEEPER + [tag])
     try:
+        cmdline = Path(f"/proc/{proc.pid}/cmdline")
+        for _ in range(500):  # the child has exec'd its command (bounded: 5 s)
+            if tag.encode() in cmdline.read_bytes():
+                break
+            time.sleep(0.01)
         seen = ProcScanner().scan(want_argv=True)
         assert any(p.argv == (*SLEEPER, tag) for p in seen)
     finally:

@@ -39,6 +39,7 @@ class GlobalConfig(_Frozen):
     notify_fifo: str | None = None  # absolute path of keepalived-style notify FIFO
     startup_delay: float = 0.0  # seconds after start during which instances stay BACKUP
     track_process_interval: float = 1.0  # seconds between /proc scans for track_processes
+    realtime_priority: int = 0  # SCHED_RR 1..99 (vrrpd.runtime.realtime); 0 = off
 
 
 class MqttConfig(_Frozen):

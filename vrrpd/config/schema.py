@@ -53,6 +53,10 @@ class RawGlobal(_Table):
     track_process_interval: float = 1.0
     """Seconds (0.1..60) between two scans of /proc for `[track_processes.NAME]`: how late
     a process that started or ended is noticed at most (before its delays)."""
+    realtime_priority: int = 0
+    """0 (normal scheduling) or a SCHED_RR priority 1..99 for the daemon, so adverts leave on
+    time on a busy host (keepalived's vrrp_rt_priority). Hooks and scripts start at normal
+    priority. Read at start; under systemd set CPUSchedulingPolicy=rr in the unit instead."""
 
 
 class RawLog(_Table):
