@@ -231,6 +231,9 @@ class Daemon:
         self.link_up.setdefault(link.index, link.up)
         vip_links = await resolve(nl, cfg, link)  # interfaces named by `dev`: must exist
         primary = await prepare(nl, cfg, base, self._log, vip_links.index_of, snapshot)
+        # before its socket exists: adverts heard while it could not announce are not dropped
+        # by an instance that has not started ("inactive")
+        await self._frames_built(cfg.name)
         advert_link = base if cfg.vmac_xmit_base else link
         listener = self._listener(cfg, advert_link)
         if cfg.virtual_router_id in listener.by_vrid:
@@ -262,7 +265,6 @@ class Daemon:
         self.sync_groups.attach(runner)
         # feeds InterfaceDown first when the link (or a tracked object) is down: Startup waits
         await self.tracking.attach(runner, nl, own_up=self.link_up.get(link.index, True))
-        await self._frames_built(cfg.name)
         runner.start()
         return runner
 
