@@ -62,7 +62,9 @@ demo: venv deps
 	$(LAB) $(PY) -m netns_lab demo
 
 bench: venv deps
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(LAB) $(PY) -m netns_lab bench
+	$(LAB) $(PY) -m netns_lab bench --scale
 
 CHAOS_MINUTES ?= 10
 CHAOS_SEED ?=

@@ -402,10 +402,17 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--routed-only", action="store_true",
                        help="only the routed rows (VIP announced by BGP through FRR)")
     which.add_argument("--no-routed", action="store_true", help="leave the routed rows out")
+    from .bench_scale_cli import add_scale_arguments
+
+    add_scale_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.scale:
+        from .bench_scale_cli import cmd_scale
+
+        return cmd_scale(args)
     settings = ["0.1"] if args.quick else [k for k in args.intervals.split(",") if k]
     rounds = 1 if args.quick else args.rounds
 

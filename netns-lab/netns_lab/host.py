@@ -113,6 +113,11 @@ class Host(Netns):
         out = self.ip("-o", "addr", "show", "dev", interface)
         return [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
 
+    def addresses_all(self) -> list[str]:
+        """Addresses (without prefix length) on every interface of the namespace."""
+        out = self.ip("-o", "addr", "show")
+        return [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
+
     def has_address(self, address: str, interface: str = HOST_IFACE) -> bool:
         return address in self.addresses(interface)
 

@@ -362,3 +362,17 @@ def test_reverse_must_be_a_boolean(only_problem, program):
 def test_dont_track_primary(instance_of):
     assert instance_of().dont_track_primary is False
     assert instance_of(dont_track_primary=True).dont_track_primary is True
+# -- global.realtime_priority ----------------------------------------------------------------
+
+
+def test_realtime_priority_defaults_to_off_and_is_read():
+    assert parse(instance_toml()).global_.realtime_priority == 0
+    text = table("global", realtime_priority=50) + instance_toml()
+    assert parse(text).global_.realtime_priority == 50
+
+
+@pytest.mark.parametrize("value", [-1, 100])
+def test_realtime_priority_out_of_range(only_problem, value):
+    path, message = only_problem(table("global", realtime_priority=value) + instance_toml())
+    assert path == "global.realtime_priority"
+    assert "1..99" in message

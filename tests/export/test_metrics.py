@@ -175,7 +175,8 @@ FULL_INSTANCE = instance_status(
                "effect": 0, "fault": False}],
     counters={**instance_status()["counters"], "routes_readded": 2, "route_errors": 1,
               "hooks_run": 5, "hooks_failed": 1, "hooks_timed_out": 1, "hooks_dropped": 3,
-              "split_brain_events": 4, "checksum_forms": {"pseudo_header": 9}},
+              "split_brain_events": 4, "checksum_forms": {"pseudo_header": 9},
+              "noted": {"interval_changed": 2}},
 )
 FULL_DAEMON = {
     **daemon_status(FULL_INSTANCE, mqtt={"connected": True, "published": 1, "dropped": 2,
@@ -210,6 +211,7 @@ def test_info_metric_and_every_status_counter():
     ]:
         assert value(parsed, name, **one) == expected, name
     assert value(parsed, "vrrpd_adverts_checksum_form_total", form="pseudo_header", **one) == 9
+    assert value(parsed, "vrrpd_adverts_noted_total", reason="interval_changed", **one) == 2
     eth1 = {"vrrp_instance": "VI_1", "kind": "interface", "tracked": "eth1"}
     assert value(parsed, "vrrpd_tracked_object_up", **eth1) == 0
     assert value(parsed, "vrrpd_tracked_object_fault", **eth1) == 1

@@ -275,6 +275,34 @@ def test_owners_lists_every_interface_holding_the_address(netpair):
     assert run(scenario()) == ([], [a.ifindex], sorted([a.ifindex, other_index]), [a.ifindex])
 
 
+def test_snapshot_answers_as_the_single_queries_do(netpair):
+    """Start-up asks the snapshot instead of dumping per instance: same answers."""
+    a = netpair.a
+    a.ip("link", "add", "x0", "type", "veth", "peer", "name", "x1")
+    other_index = json.loads(a.ip("-j", "link", "show", "x0"))[0]["ifindex"]
+    lone = ip_interface("198.51.100.7/32")
+
+    async def scenario():
+        async with Netlink(netns=a.ns) as nl:
+            await nl.add_vip(a.ifindex, VIP4)
+            await nl.add_vip(other_index, VIP4)
+            await nl.add_vip(a.ifindex, lone)
+            snap = await nl.snapshot()
+            single = (await nl.link(a.ifname), await nl.primary_address(a.ifindex, V4),
+                      await nl.primary_address(a.ifindex, V6), await nl.owners(VIP4.ip))
+            mine = (snap.link(a.ifname), snap.primary_address(a.ifindex, V4),
+                    snap.primary_address(a.ifindex, V6), snap.owners(VIP4.ip))
+            holds = (snap.holds(a.ifindex, lone), snap.holds(a.ifindex, ip_interface(
+                "198.51.100.7/24")), snap.holds(other_index, lone))
+            return single, mine, holds, snap
+
+    single, mine, holds, snap = run(scenario())
+    assert mine == single
+    assert holds == (True, False, False)
+    with pytest.raises(InterfaceMissing, match="nope0"):
+        snap.link("nope0")
+
+
 def test_watch_reports_address_and_link_changes_made_outside(netpair):
     a = netpair.a
     vip_v6 = ip_interface("2001:db8::300/64")

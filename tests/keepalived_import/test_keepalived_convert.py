@@ -8,7 +8,7 @@ from ipaddress import ip_address, ip_interface, ip_network
 import pytest
 from ki_support import converted, from_text, notes_of
 
-from vrrpd.config import parse_config
+from vrrpd.config import ConfigError, parse_config
 from vrrpd.config.model import TrackRef
 from vrrpd.protocol.packet import AUTH_PASS
 
@@ -112,6 +112,7 @@ def test_unicast_v2_firewall_node(fixture_copy):
         ("203.0.113.11/24", "bond0:fw"),
     ]
     assert fw.garp_master_refresh == 60.0
+    assert (fw.vmac, fw.vmac_xmit_base) == ("vrrp.10", False)
     assert fw.notify_stop[0].endswith("/fw-stop")
     assert fw.unicast_min_ttl == 254  # the peer's min_ttl
     assert notes_of(conversion) == [
@@ -120,8 +121,6 @@ def test_unicast_v2_firewall_node(fixture_copy):
         "11: state: not converted (vrrpd starts every instance as BACKUP and lets the "
         "election decide (priority 255 takes over at once))",
         "15: advert_int: converted, but VRRPv2 advertises whole seconds: advert_int = 2",
-        "17: use_vmac: not converted (vrrpd has no virtual MAC interfaces yet: VIPs are "
-        "announced with the interface's MAC)",
         "18: smtp_alert: not converted (vrrpd sends no mail; use a notify hook or MQTT)",
         "19: authentication: converted, but keepalived uses only the first 8 bytes of auth_pass",
         "26: unicast_peer: converted, but vrrpd has one unicast_min_ttl for all peers: 254",
@@ -494,21 +493,24 @@ def test_a_vip_without_prefix_is_a_host_address_as_in_keepalived():
     assert config.instances[0].vips[0].interface == ip_interface("192.0.2.100/32")
 
 
-def test_a_realistic_migration_reports_every_loss_and_keeps_hooks_and_fifo(fixture_copy):
+def test_a_realistic_migration_converts_vmac_and_track_process_and_keeps_hooks_and_fifo(
+    fixture_copy,
+):
     conversion, config = converted(fixture_copy("migration.conf"))
     assert config.global_.notify_fifo == "/run/keepalived.fifo"
     assert config.global_.notify_convention == "keepalived"
     edge = config.instance("VI_EDGE")
     assert edge.notify_stop[1:] == ("stop",)
+    assert (edge.vmac, edge.vmac_xmit_base) == ("vrrp.60", True)
+    assert edge.track_process == (TrackRef("haproxy"),)
+    (haproxy,) = config.track_processes
+    assert (haproxy.name, haproxy.process, haproxy.weight, haproxy.quorum) == (
+        "haproxy", ("haproxy",), -40, 1,
+    )
+    # only what vrrpd does its own way is noted, nothing that changes failover: exit 0
     lost = {(n.line, n.keyword): n.failover for n in conversion.notes if n.lost}
-    assert lost == {
-        (7, "script_user"): False,
-        (8, "enable_script_security"): False,
-        (10, "vrrp_track_process"): True,
-        (17, "use_vmac"): True,
-        (18, "vmac_xmit_base"): True,
-        (22, "track_process"): True,
-    }
+    assert lost == {(7, "script_user"): False, (8, "enable_script_security"): False}
+    assert conversion.failover_lost == []
     assert [(str(v.interface), v.dev) for v in edge.vips] == [
         ("192.0.2.60/24", None),
         ("198.51.100.60/24", "eth1"),
@@ -530,3 +532,131 @@ def test_routed_unicast_ttl_knobs_convert():
     assert (cfg.unicast_ttl, cfg.unicast_min_ttl) == (64, 253)
     notes = notes_of(conversion)
     assert any("max_ttl 255 of peer 198.51.100.10: vrrpd knows only min_ttl" in n for n in notes)
+
+
+# -- VMAC and track_process ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "vmac", "xmit_base"),
+    [
+        (" use_vmac\n", "vrrp.51", False),
+        (" use_vmac vrrp51\n vmac_xmit_base\n", "vrrp51", True),
+        (" vmac_xmit_base\n use_vmac\n", "vrrp.51", True),
+    ],
+)
+def test_use_vmac_and_vmac_xmit_base_are_converted(lines, vmac, xmit_base):
+    conversion, config = load(instance_text(lines))
+    instance = config.instances[0]
+    assert (instance.vmac, instance.vmac_xmit_base) == (vmac, xmit_base)
+    assert conversion.notes == []
+
+
+def test_vmac_xmit_base_without_use_vmac_is_noted_as_keepalived_ignores_it():
+    conversion, config = load(instance_text(" vmac_xmit_base\n"))
+    assert config.instances[0].vmac_xmit_base is False
+    assert notes_of(conversion) == [
+        "7: vmac_xmit_base: not converted (it needs use_vmac, which this instance lacks)"
+    ]
+    assert conversion.failover_lost == []
+
+
+def test_use_vmac_with_two_names_is_noted():
+    conversion, config = load(instance_text(" use_vmac a b\n"))
+    assert config.instances[0].vmac is None
+    assert notes_of(conversion) == [
+        "7: use_vmac: not converted (expects at most one interface name, got 2)"
+    ]
+
+
+def test_a_vmac_name_linux_refuses_fails_check_config_not_the_import():
+    conversion = from_text(instance_text(" use_vmac " + "v" * 16 + "\n"))
+    assert conversion.document["instances"]["VI_1"]["use_vmac"] == "v" * 16
+    with pytest.raises(ConfigError, match="use_vmac"):
+        parse_config(conversion.toml(), "converted.toml")
+
+
+PROCESSES = (
+    "vrrp_track_process nginx {\n process nginx\n weight 20 reverse\n quorum 2\n"
+    " quorum_max 4\n delay 1.5\n fork_delay 3\n}\n"
+    "vrrp_track_process worker {\n process /usr/bin/python3 -m app.worker\n"
+    " param_match partial\n full_command\n weight -30\n terminate_delay 0.5\n}\n"
+    "vrrp_track_process none_left {\n process old-daemon\n quorum_max 0\n}\n"
+)
+
+
+def test_track_processes_convert_key_by_key():
+    conversion, config = load(
+        instance_text(
+            " track_process {\n  nginx\n  worker weight -10 reverse\n  none_left weight 0\n"
+            "  other weight 5 noreverse\n }\n",
+            extra=PROCESSES + "vrrp_track_process other {\n process other\n}\n",
+        )
+    )
+    assert conversion.notes == []
+    nginx, worker, none_left, other = config.track_processes
+    assert (nginx.process, nginx.weight, nginx.reverse, nginx.quorum, nginx.quorum_max) == (
+        ("nginx",), 20, True, 2, 4,
+    )
+    assert (nginx.fork_delay, nginx.terminate_delay, nginx.full_command) == (3, 1.5, False)
+    assert worker.process == ("/usr/bin/python3", "-m", "app.worker")
+    assert (worker.param_match, worker.full_command, worker.weight, worker.reverse) == (
+        "partial", True, -30, False,
+    )
+    assert (worker.fork_delay, worker.terminate_delay) == (0, 0.5)
+    assert (none_left.quorum, none_left.quorum_max) == (0, 0)
+    assert other.process == ("other",)
+    assert config.instances[0].track_process == (
+        TrackRef("nginx"),
+        TrackRef("worker", -10, True),
+        TrackRef("none_left", 0),
+        TrackRef("other", 5, False),
+    )
+    text = conversion.toml()
+    assert '[track_processes.nginx]\nprocess = ["nginx"]\nweight = 20\nreverse = true\n' in text
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("param_match fuzzy", "'fuzzy': vrrpd matches exact, partial, initial"),
+        ("quorum 0", "0 is outside 1..65535"),
+        ("quorum_max 70000", "70000 is outside 0..65535"),
+        ("delay soon", "'soon' is not a number of seconds in 0..3600"),
+        ("weight 300", "300 is outside -254..254"),
+        ("weight -5 sideways", "expects one value, got 2"),
+        ("process_count 3", "unknown keyword in vrrp_track_process"),
+    ],
+)
+def test_track_process_lines_vrrpd_cannot_take_are_noted(line, reason):
+    text = f"vrrp_track_process p {{\n process p\n {line}\n}}\n"
+    conversion, config = load(instance_text(" track_process {\n  p\n }\n", extra=text))
+    assert config.track_processes[0].process == ("p",)
+    keyword = line.split()[0]
+    assert notes_of(conversion) == [f"3: {keyword}: not converted ({reason})"]
+    assert conversion.failover_lost != []
+
+
+def test_a_track_process_without_a_process_drops_it_and_the_references_to_it():
+    text = "vrrp_track_process p {\n weight -10\n}\n"
+    conversion, config = load(instance_text(" track_process {\n  p weight 5\n }\n", extra=text))
+    assert config.track_processes == ()
+    assert config.instances[0].track_process == ()
+    assert notes_of(conversion) == [
+        "1: vrrp_track_process: not converted (it has no process line; instances tracking 'p' "
+        "lose that check)",
+        "11: track_process: not converted ('p' is not defined or was not converted; see its "
+        "definition)",
+    ]
+    assert all(note.failover for note in conversion.notes)
+
+
+def test_an_ipv6_vmac_gets_vrrpd_s_name_and_a_remark():
+    text = instance_text(" use_vmac\n").replace("192.0.2.100/24", "2001:db8::1/64")
+    conversion, config = load(text)
+    assert config.instances[0].vmac == "vrrp6.51"
+    assert notes_of(conversion) == [
+        "7: use_vmac: converted, but vrrpd names an IPv6 instance's macvlan vrrp6.51 "
+        "(keepalived: vrrp.VRID); write use_vmac NAME to keep keepalived's name"
+    ]
+    assert conversion.lost == []

@@ -97,3 +97,17 @@ def test_values_toml_cannot_hold_are_refused(bad):
 
 def test_strings_escape_quotes_backslashes_and_controls():
     assert string('a"b\\c\nd\x7f') == '"a\\"b\\\\c\\nd\\u007f"'
+
+
+def test_every_section_is_written_in_order_even_one_the_order_does_not_list():
+    # track_processes was once missing from the order and silently left out of the output
+    document = {
+        "later": {"x": {"a": 1}},
+        "instances": {"VI_1": {"b": 2}},
+        "track_processes": {"p": {"process": ["p"]}},
+        "global": {"c": 3},
+    }
+    text = render(document)
+    assert tomllib.loads(text) == document
+    headers = [line for line in text.splitlines() if line.startswith("[")]
+    assert headers == ["[global]", "[track_processes.p]", "[instances.VI_1]", "[later.x]"]

@@ -60,7 +60,7 @@ def test_endpoint_and_textfile_follow_the_state(lab):
     labels = {label for _name, sample_labels in seen for label, _value in sample_labels}
     assert "instance" not in labels and not any(lb.startswith("exported_") for lb in labels)
     names = {name for name, _labels in seen}
-    by_reason = {"dropped", "adverts_dropped", "checksum_forms"}  # labelled families
+    by_reason = {"dropped", "adverts_dropped", "checksum_forms", "noted"}  # labelled families
     assert set(now["counters"]) - by_reason <= set(INSTANCE_COUNTERS)  # every status counter
     assert {name for name, _help in INSTANCE_COUNTERS.values()} <= names
     assert ("vrrpd_instance_info", (("family", "ipv4"), ("interface", "eth0"),

@@ -47,6 +47,26 @@ def test_6_4_3_adver_timer_sends_an_advert_and_rearms(version, advert_int):
     ]
 
 
+def test_adver_timer_keeps_a_fixed_cadence_when_it_fires_late():
+    """The next advert is due one interval after the last was due, not after the wake-up."""
+    router, became = _master(advert_int=0.01)
+    due = became + 0.01
+    late = due + 0.004
+    assert router.handle(TimerFired(Timer.ADVER), late) == [
+        SendAdvert(100),
+        SetTimer(Timer.ADVER, pytest.approx(due + 0.01)),
+    ]
+
+
+def test_adver_timer_more_than_an_interval_late_restarts_the_cadence_without_a_burst():
+    router, became = _master(advert_int=0.01)
+    late = became + 0.01 + 0.025
+    assert router.handle(TimerFired(Timer.ADVER), late) == [
+        SendAdvert(100),
+        SetTimer(Timer.ADVER, pytest.approx(late + 0.01)),
+    ]
+
+
 @pytest.mark.parametrize("version", [2, 3])
 def test_6_4_3_priority_0_advert_is_answered_at_once_and_adver_timer_reset(version):
     router, became = _master(version=version)

@@ -360,3 +360,41 @@ def test_track_own_false_ignores_a_down_own_interface_but_not_a_removed_one():
     assert t.decision() == Decision(100, None)
     t.own_link(False, removed=True)
     assert t.decision() == Decision(100, "interface eth0 was removed")
+
+
+PROC = TrackKind.PROCESS
+
+
+def test_process_weights_follow_the_quorum_like_a_script():
+    t = tracker(100, Tracked(PROC, "ha", 0), Tracked(PROC, "web", 20), Tracked(PROC, "db", -30))
+    assert t.decision() == Decision(100, None)  # not scanned yet: counts for nothing
+    t.set_process("ha", False)
+    t.set_process("web", True)
+    t.set_process("db", False)
+    assert t.decision() == Decision(90, "tracked process ha is down")
+    t.set_process("ha", True)
+    t.set_process("db", True)
+    assert t.decision() == Decision(120, None)
+
+
+def test_reverse_negates_a_process_weight_and_weight_0_reverse_faults_while_up():
+    t = tracker(100, Tracked(PROC, "up", 20, reverse=True), Tracked(PROC, "down", -30, True))
+    t.set_process("up", True)
+    t.set_process("down", False)
+    assert t.decision() == Decision(110, None)  # -20 while held, +30 while not
+    guard = tracker(100, Tracked(PROC, "rogue", 0, reverse=True))
+    guard.set_process("rogue", True)
+    assert guard.decision() == Decision(100, "tracked process rogue is up (reversed)")
+    guard.set_process("rogue", False)
+    assert guard.decision() == Decision(100, None)
+    assert guard.status()[0]["reverse"] is True
+
+
+def test_tracked_objects_resolve_process_weights_and_reverse():
+    cfg = parse_config(
+        '[track_processes.ha]\nprocess = ["haproxy"]\nweight = 7\nreverse = true\n'
+        '[instances.VI_1]\ninterface = "eth0"\nvirtual_router_id = 51\n'
+        'virtual_ipaddress = ["192.0.2.100/24"]\ntrack_process = ["ha"]\n',
+        "t.toml",
+    )
+    assert tracked_objects(cfg.instances[0], cfg) == (Tracked(PROC, "ha", 7, True),)

@@ -4,6 +4,9 @@ Routers in fake runners; no root needed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,9 @@ from vrrpd.config import parse_config
 from vrrpd.io.netlink import LinkChanged, LinkRemoved
 from vrrpd.protocol.events import InterfaceDown, InterfaceUp, PriorityChanged, Startup
 from vrrpd.runtime.tracking import TrackMonitor
+
+SLEEP_CODE = "import time; time.sleep(60)"
+SLEEPER = [sys.executable, "-c", SLEEP_CODE]  # + a unique tag: argv[3]
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -323,3 +329,44 @@ def test_dont_track_primary_still_faults_a_removed_own_interface():
         return runner
 
     assert run(scenario()).events == [InterfaceDown("interface eth0 was removed")]
+
+
+def test_a_tracked_process_is_scanned_at_attach_and_its_end_faults_the_instance():
+    tag = f"vrrpd-driver-{uuid.uuid4().hex[:8]}"
+    cfg = config(
+        "[global]\ntrack_process_interval = 0.1\n"
+        f'[track_processes.svc]\nprocess = ["{sys.executable}", "-c", "{SLEEP_CODE}", "{tag}"]\n'
+        '[instances.VI_1]\ninterface = "eth0"\nvirtual_router_id = 51\n'
+        'virtual_ipaddress = ["192.0.2.100/24"]\ntrack_process = ["svc"]\n'
+    )
+    proc = subprocess.Popen(SLEEPER + [tag])
+
+    async def scenario():
+        monitor = TrackMonitor(cfg)
+        runner = FakeInstance(cfg.instances[0])
+        await monitor.attach(runner, FakeNetlink({}), own_up=True)
+        first = list(runner.events)
+        proc.kill()
+        proc.wait()
+        await until(lambda: len(runner.events) > len(first))
+        status = monitor.status_of("VI_1")
+        restarted = subprocess.Popen(SLEEPER + [tag])
+        try:
+            await until(lambda: runner.events[-1] == InterfaceUp())
+        finally:
+            restarted.kill()
+            restarted.wait()
+        processes = monitor.processes_status()
+        await monitor.close()
+        return runner, first, status, processes
+
+    try:
+        runner, first, status, processes = run(scenario())
+    finally:
+        proc.kill()
+        proc.wait()
+    assert first == []  # present at attach: no FAULT, no priority change
+    assert runner.events == [InterfaceDown("tracked process svc is down"), InterfaceUp()]
+    assert status == [{"name": "svc", "kind": "process", "state": "down", "weight": 0,
+                       "effect": 0, "fault": True}]  # fmt: skip
+    assert processes[0]["name"] == "svc" and processes[0]["state"] == "up"

@@ -24,10 +24,13 @@ from vrrpd.config.sections import build_global, build_mqtt
 from vrrpd.config.source import MAX_CONFIG_BYTES, nesting_problem, read_source, too_large
 from vrrpd.config.structure import INVALID, decode_value, describe_value, join_path, unknown_key
 from vrrpd.config.sync_groups import build_sync_groups
+from vrrpd.config.track_process import build_track_processes
 from vrrpd.config.tracking import build_scripts, build_track_files, instance_tracking
+from vrrpd.config.vmac import instance_vmac
 
 SECTIONS = (
-    "global", "log", "mqtt", "metrics", "scripts", "track_files", "instances", "sync_groups",
+    "global", "log", "mqtt", "metrics", "scripts", "track_files", "track_processes",
+    "instances", "sync_groups",
 )
 _TOML_POSITION = re.compile(
     r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
@@ -79,9 +82,11 @@ def parse_config(text: str, source: str = "<config>") -> Config:
             metrics_config = build_metrics(raw_metrics, problems)
     scripts = build_scripts(document.get("scripts", {}), problems)
     track_files = build_track_files(document.get("track_files", {}), problems)
+    track_processes = build_track_processes(document.get("track_processes", {}), problems)
     trackable = {
         "scripts": _names(document.get("scripts")),
         "files": _names(document.get("track_files")),
+        "processes": _names(document.get("track_processes")),
     }
     instances = _instances(document.get("instances", {}), problems, trackable)
     _check_across_instances(instances, problems)
@@ -98,6 +103,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         metrics=metrics_config,
         scripts=scripts,
         track_files=track_files,
+        track_processes=track_processes,
         sync_groups=sync_groups,
         log=log_config,
         warnings=tuple(instance_warnings(instances)),
@@ -134,7 +140,8 @@ def _instances(
         instance = build_instance(name, raw, path, problems)
         tracking = instance_tracking(raw, path, problems=problems, **trackable)
         if instance is not None:
-            built.append(msgspec.structs.replace(instance, **tracking))
+            vmac = instance_vmac(raw, instance, path, problems)
+            built.append(msgspec.structs.replace(instance, **tracking, **vmac))
     return built
 
 
@@ -143,8 +150,19 @@ def _check_across_instances(instances: list[InstanceConfig], problems: list[Conf
     they would fight over the same virtual MAC or the same address."""
     vrid_owner: dict[tuple[str, int, int], str] = {}
     vip_owner: dict[IPAddress, str] = {}
+    vmac_owner: dict[str, str] = {}
     for instance in instances:
         path = join_path("instances", instance.name)
+        if instance.vmac is not None:
+            if instance.vmac in vmac_owner:
+                problems.append(
+                    ConfigProblem(
+                        f"{path}.use_vmac",
+                        f"{instance.vmac} is already the VMAC of instance "
+                        f"{vmac_owner[instance.vmac]!r}",
+                    )
+                )
+            vmac_owner.setdefault(instance.vmac, instance.name)
         key = (instance.interface, instance.family, instance.virtual_router_id)
         if key in vrid_owner:
             problems.append(

@@ -38,6 +38,8 @@ class GlobalConfig(_Frozen):
     notify_convention: str = "vrrpd"  # "vrrpd" | "keepalived" (vrrpd.runtime.notify)
     notify_fifo: str | None = None  # absolute path of keepalived-style notify FIFO
     startup_delay: float = 0.0  # seconds after start during which instances stay BACKUP
+    track_process_interval: float = 1.0  # seconds between /proc scans for track_processes
+    realtime_priority: int = 0  # SCHED_RR 1..99 (vrrpd.runtime.realtime); 0 = off
 
 
 class MqttConfig(_Frozen):
@@ -156,6 +158,22 @@ class TrackFileConfig(_Frozen):
     weight: int  # -254..254; 0 = FAULT while the value is not 0
 
 
+class TrackProcessConfig(_Frozen):
+    """`[track_processes.NAME]`: a count of matching processes and the quorum it must meet
+    (matching in vrrpd.protocol.process_match)."""
+
+    name: str
+    process: tuple[str, ...]  # name (comm) or argv[0], then the parameters to match
+    param_match: str  # "none" (argv[0]/comm only), "exact", "partial" or "initial"
+    full_command: bool  # match argv[0] of the command line instead of comm
+    weight: int  # -254..254; 0 = FAULT while the quorum is not held
+    reverse: bool  # the weight's effect negated (weight 0: FAULT while it is held)
+    quorum: int  # fewest matching processes
+    quorum_max: int | None  # most matching processes; None = no limit
+    fork_delay: float  # seconds a regained quorum must last before it counts
+    terminate_delay: float  # seconds a lost quorum must last before it counts
+
+
 class SyncGroupConfig(_Frozen):
     """`[sync_groups.NAME]`: instances that are MASTER, BACKUP or FAULT together."""
 
@@ -214,6 +232,15 @@ class InstanceConfig(_Frozen):
     mcast_src_ip: IPAddress | None = None  # multicast adverts' source; None = the primary
     # added and removed with `vips` but not advertised (any family)
     vips_excluded: tuple[VirtualIp, ...] = ()
+    track_process: tuple[TrackRef, ...] = ()
+    vmac: str | None = None  # name of the macvlan with the virtual MAC; None = no VMAC
+    vmac_xmit_base: bool = False  # adverts on `interface` itself, not on the macvlan
+
+    @property
+    def virtual_mac(self) -> str:
+        """The RFC 5798 §7.3 virtual MAC: 00:00:5e:00:01:VRID (IPv6 ...:02:VRID)."""
+        kind = 1 if self.family == 4 else 2
+        return f"00:00:5e:00:{kind:02x}:{self.virtual_router_id:02x}"
 
     @property
     def family(self) -> int:
@@ -261,6 +288,7 @@ class Config(_Frozen):
     metrics: MetricsConfig | None = None  # None: no [metrics] section, no metrics
     scripts: tuple[ScriptConfig, ...] = ()  # in file order
     track_files: tuple[TrackFileConfig, ...] = ()
+    track_processes: tuple[TrackProcessConfig, ...] = ()
     sync_groups: tuple[SyncGroupConfig, ...] = ()
     log: LogConfig = LogConfig()
     # valid but probably unintended settings (vrrpd.config.advice); never a reason to reject

@@ -50,6 +50,13 @@ class RawGlobal(_Table):
     startup_delay: float = 0.0
     """Seconds (0..3600) after start during which no instance takes over: instances stay
     BACKUP and follow any master they hear."""
+    track_process_interval: float = 1.0
+    """Seconds (0.1..60) between two scans of /proc for `[track_processes.NAME]`: how late
+    a process that started or ended is noticed at most (before its delays)."""
+    realtime_priority: int = 0
+    """0 (normal scheduling) or a SCHED_RR priority 1..99 for the daemon, so adverts leave on
+    time on a busy host (keepalived's vrrp_rt_priority). Hooks and scripts start at normal
+    priority. Read at start; under systemd set CPUSchedulingPolicy=rr in the unit instead."""
 
 
 class RawLog(_Table):
@@ -192,14 +199,15 @@ class RawTrackRef(_Table):
     `{ name = "chk_nginx", weight = -30 }` (weight absent: the string form's meaning)."""
 
     name: str
-    """The interface, `[scripts.NAME]` or `[track_files.NAME]` tracked."""
+    """The interface, `[scripts.NAME]`, `[track_files.NAME]` or `[track_processes.NAME]`
+    tracked."""
     weight: int | None = None
-    """Override of the weight: interfaces and scripts -253..253, files -254..254; 0 makes
-    it a FAULT condition."""
+    """Override of the weight: interfaces and scripts -253..253, files and processes
+    -254..254; 0 makes it a FAULT condition."""
     reverse: bool | None = None
-    """Interfaces and scripts only (keepalived's `weight W reverse`): the weight counts in
+    """Interfaces, scripts and processes (keepalived's `weight W reverse`): the weight counts in
     the same state with the opposite sign, and weight 0 is a FAULT while the object is up;
-    absent = false for an interface, the script's own `reverse` for a script."""
+    absent = false for an interface, the script's or process's own `reverse`."""
 
 
 class RawInstance(_Table):
@@ -289,6 +297,14 @@ class RawInstance(_Table):
     split_brain_after: int = 3
     """Advert intervals of evidence (0 = off, or 1..100) before a split-brain episode is
     reported."""
+    use_vmac: bool | str = False
+    """Put the virtual addresses on a macvlan (mode private) with the RFC virtual MAC
+    00:00:5e:00:01:VRID (IPv6 00:00:5e:00:02:VRID), made on `interface` while the instance
+    runs: `true` names it `vrrp.VRID` (IPv6 `vrrp6.VRID`), a string names it (at most 15
+    bytes). Adverts and gratuitous ARP / NA then come from the virtual MAC."""
+    vmac_xmit_base: bool = False
+    """With `use_vmac`: send and receive adverts on `interface` itself (its own MAC); only
+    the addresses, ARP and NA use the macvlan. Both routers must agree on it."""
     track_interface: tuple[str | RawTrackRef, ...] = ()
     """Interfaces tracked: a name (down = FAULT) or `{ name, weight, reverse }`."""
     track_script: tuple[str | RawTrackRef, ...] = ()
@@ -299,6 +315,9 @@ class RawInstance(_Table):
     dont_track_primary: bool = False
     """keepalived's dont_track_primary: the instance's own interface going down is not a
     FAULT condition (the instance keeps its state; a removed interface still is one)."""
+    track_process: tuple[str | RawTrackRef, ...] = ()
+    """`[track_processes.NAME]` tracked: a name (its weight) or `{ name, weight }`
+    (weight -254..254)."""
 
 
 class RawScript(_Table):
@@ -332,6 +351,43 @@ class RawTrackFile(_Table):
     weight: int = 1
     """-254..254: value x weight is added to the priority; 0 = FAULT while the value is
     not 0."""
+
+
+class RawTrackProcess(_Table):
+    """`[track_processes.NAME]`, keepalived's vrrp_track_process: how many processes of a
+    name or command line run."""
+
+    process: tuple[str, ...]
+    """Process name as in /proc/PID/comm (at most 15 bytes), or a program (argv[0]) followed
+    by its parameters, which then must match too (see `param_match`)."""
+    param_match: str | None = None
+    """How parameters match: `exact` (the same list), `partial` (the listed ones first,
+    more may follow) or `initial` (like partial, the last listed one may be longer); set
+    without parameters, `exact` means "no parameters". Absent = `exact` when parameters are
+    given, else none checked."""
+    full_command: bool = False
+    """Match `process` against argv[0] of /proc/PID/cmdline instead of the process name
+    (implied by parameters or `param_match`)."""
+    weight: int = 0
+    """-254..254: positive is added while the quorum holds, negative while it does not;
+    0 = FAULT while it does not."""
+    reverse: bool = False
+    """Invert the weight's meaning: its effect is subtracted instead (weight 0: FAULT while
+    the quorum holds)."""
+    quorum: int | None = None
+    """Fewest matching processes for the quorum, 1..65535; absent = 1 (0 when
+    `quorum_max = 0`)."""
+    quorum_max: int | None = None
+    """Most matching processes for the quorum, 0..65535 (0: holds while none runs); absent
+    = no limit."""
+    delay: float | None = None
+    """Seconds (0..3600) for both `fork_delay` and `terminate_delay` (each one set wins)."""
+    fork_delay: float | None = None
+    """Seconds (0..3600) the quorum must be back before it counts as held; absent = `delay`
+    or 0."""
+    terminate_delay: float | None = None
+    """Seconds (0..3600) the quorum must be lost before it counts as lost; absent = `delay`
+    or 0."""
 
 
 class RawSyncGroup(_Table):

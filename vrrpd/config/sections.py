@@ -11,6 +11,8 @@ from vrrpd.config.schema import RawGlobal, RawMqtt
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 MAX_STARTUP_DELAY = 3600.0
+PROCESS_SCAN = (0.1, 60.0)  # track_process_interval bounds, seconds
+MAX_RT_PRIORITY = 99  # sched_get_priority_max(SCHED_RR) on Linux
 MAX_SOCKET_PATH = 107  # sun_path is 108 bytes including the terminating NUL
 _TOPIC_FORBIDDEN = ("+", "#", "\0")  # MQTT wildcards and NUL may not appear in topic names
 
@@ -46,6 +48,22 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
                 f"must be 0 to {MAX_STARTUP_DELAY:g} seconds, got {raw.startup_delay}",
             )
         )
+    low, high = PROCESS_SCAN
+    if not low <= raw.track_process_interval <= high:  # also false for nan
+        problems.append(
+            ConfigProblem(
+                "global.track_process_interval",
+                f"must be {low:g} to {high:g} seconds, got {raw.track_process_interval}",
+            )
+        )
+    if not 0 <= raw.realtime_priority <= MAX_RT_PRIORITY:
+        problems.append(
+            ConfigProblem(
+                "global.realtime_priority",
+                f"must be 0 (off) or a SCHED_RR priority 1..{MAX_RT_PRIORITY}, "
+                f"got {raw.realtime_priority}",
+            )
+        )
     if len(problems) > already:
         return None
     return GlobalConfig(
@@ -57,6 +75,8 @@ def build_global(raw: RawGlobal, problems: list[ConfigProblem]) -> GlobalConfig 
         notify_convention=raw.notify_convention,
         notify_fifo=raw.notify_fifo,
         startup_delay=raw.startup_delay,
+        track_process_interval=raw.track_process_interval,
+        realtime_priority=raw.realtime_priority,
     )
 
 

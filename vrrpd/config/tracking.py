@@ -1,5 +1,5 @@
 """Checks for tracking: `[scripts.NAME]`, `[track_files.NAME]` and each instance's
-`track_interface`, `track_script` and `track_file` lists (keepalived's vrrp_script,
+`track_interface`, `track_script`, `track_file` and `track_process` lists (keepalived's vrrp_script,
 track_file and track_* blocks, with keepalived's weight ranges).
 
 A script is run without a shell, so its program is checked like a notify hook (absolute,
@@ -134,11 +134,12 @@ def instance_tracking(
     *,
     scripts: Collection[str],
     files: Collection[str],
+    processes: Collection[str] = (),
     problems: list[ConfigProblem],
 ) -> dict[str, tuple[TrackRef, ...]]:
-    """The instance's tracking fields (keyword arguments for InstanceConfig); `scripts` and
-    `files` are the names defined in the file, valid or not (a reference to a broken script is
-    not also reported as unknown)."""
+    """The instance's tracking fields (keyword arguments for InstanceConfig); `scripts`,
+    `files` and `processes` are the names defined in the file, valid or not (a reference to a
+    broken script is not also reported as unknown)."""
     interfaces = _refs(raw.track_interface, f"{path}.track_interface", SCRIPT_WEIGHT, problems)
     for index, ref in interfaces:
         where = _name_path(raw.track_interface, f"{path}.track_interface", index)
@@ -146,6 +147,7 @@ def instance_tracking(
     listed = {
         "track_script": (raw.track_script, scripts, "scripts", SCRIPT_WEIGHT),
         "track_file": (raw.track_file, files, "track_files", FILE_WEIGHT),
+        "track_process": (raw.track_process, processes, "track_processes", FILE_WEIGHT),
     }
     fields = {"track_interface": tuple(ref for _, ref in interfaces)}
     for key, (items, known, section, limit) in listed.items():

@@ -27,6 +27,7 @@ SECTIONS: tuple[tuple[str, type[msgspec.Struct], bool], ...] = (
     ("instances", schema.RawInstance, True),
     ("scripts", schema.RawScript, True),
     ("track_files", schema.RawTrackFile, True),
+    ("track_processes", schema.RawTrackProcess, True),
     ("sync_groups", schema.RawSyncGroup, True),
 )
 # Defaults computed at start-up, in words (a generated page must not carry the build host's).

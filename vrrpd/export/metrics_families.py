@@ -174,6 +174,16 @@ def instance_families(instances: Sequence[Mapping[str, Any]]) -> Iterator[Family
         ],
     )
     yield (
+        "vrrpd_adverts_noted_total",
+        "counter",
+        "Adverts acted on but worth a look (e.g. a v3 master changing its interval), by reason.",
+        [
+            ({LABEL: i["name"], "reason": reason}, n)
+            for i in instances
+            for reason, n in sorted(i.get("counters", {}).get("noted", {}).items())
+        ],
+    )
+    yield (
         "vrrpd_split_brain_active",
         "gauge",
         "1 while a split-brain episode is open (another master for this instance).",

@@ -1,8 +1,9 @@
 """Gratuitous ARP / unsolicited NA: frames built once, sent as bytes on a kept socket.
 
-scapy builds the frames when an instance is configured (only scapy.layers.l2 / inet6: scapy.all
-costs ~0.6 s and 35 MB); at failover time we only write bytes to one AF_PACKET socket
-(~23 us per frame instead of ~18 ms per scapy sendp()).
+scapy builds the frames (only scapy.layers.l2 / inet6: scapy.all costs ~0.6 s and 35 MB); the
+daemon has them built in a short-lived subprocess (vrrpd.io.frames), so scapy's ~0.3 s and
+~24 MiB are neither on its start-up path nor resident. At failover time we only write bytes to
+one AF_PACKET socket (~23 us per frame instead of ~18 ms per scapy sendp()).
 
 IPv4 frames are the *request* form (RFC 5227 "ARP Announcement": op=1, sender IP = target
 IP = VIP), as keepalived and `arping -U` send them: every host handles broadcast requests,
@@ -25,12 +26,9 @@ import logging
 import math
 import re
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 from typing import Protocol
-
-from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
-from scapy.layers.l2 import ARP, Ether
 
 from vrrpd.io.errors import InterfaceMissing, NeedPrivilege, SendFailed, SocketFailed, VrrpIoError
 
@@ -48,19 +46,39 @@ def build_frames(
     ll_src: IPv6Address | None = None,
 ) -> list[bytes]:
     """One Ethernet frame per VIP: gratuitous ARP for IPv4, unsolicited NA for IPv6."""
+    mac, addresses = check_frames(mac, vips, ll_src)
+    frames = []
+    for address in addresses:
+        if isinstance(address, IPv4Address):
+            frames.append(_garp(mac, address))
+        else:
+            frames.append(_unsolicited_na(mac, address, ll_src or address))
+    return frames
+
+
+def check_frames(
+    mac: str,
+    vips: Iterable[IPv4Interface | IPv6Interface | IPv4Address | IPv6Address],
+    ll_src: IPv6Address | None = None,
+) -> tuple[str, list[IPv4Address | IPv6Address]]:
+    """What build_frames refuses, without scapy: (normalised MAC, the VIPs' addresses)."""
     mac = _check_mac(mac)
     if ll_src is not None and not (isinstance(ll_src, IPv6Address) and ll_src.is_link_local):
         raise ValueError(f"ll_src must be an IPv6 link-local address, not {ll_src!r}")
-    frames = []
+    addresses: list[IPv4Address | IPv6Address] = []
     for vip in vips:
         address = vip.ip if isinstance(vip, IPv4Interface | IPv6Interface) else vip
         if isinstance(address, IPv4Address):
-            frames.append(_garp(mac, address))
+            if (address.is_multicast or address.is_unspecified
+                    or address == IPv4Address("255.255.255.255")):
+                raise ValueError(f"{address} cannot be announced by ARP")
         elif isinstance(address, IPv6Address):
-            frames.append(_unsolicited_na(mac, address, ll_src or address))
+            if address.is_multicast or address.is_unspecified:
+                raise ValueError(f"{address} cannot be announced by neighbour advertisement")
         else:
             raise TypeError(f"VIP must be an IPv4/IPv6 interface or address, not {vip!r}")
-    return frames
+        addresses.append(address)
+    return mac, addresses
 
 
 def _check_mac(mac: str) -> str:
@@ -73,15 +91,16 @@ def _check_mac(mac: str) -> str:
 
 
 def _garp(mac: str, vip: IPv4Address) -> bytes:
-    if vip.is_multicast or vip.is_unspecified or vip == IPv4Address("255.255.255.255"):
-        raise ValueError(f"{vip} cannot be announced by ARP")
+    from scapy.layers.l2 import ARP, Ether  # only here: see the module docstring
+
     arp = ARP(op=1, hwsrc=mac, psrc=str(vip), hwdst=BROADCAST_MAC, pdst=str(vip))
     return bytes(Ether(dst=BROADCAST_MAC, src=mac) / arp)
 
 
 def _unsolicited_na(mac: str, vip: IPv6Address, src: IPv6Address) -> bytes:
-    if vip.is_multicast or vip.is_unspecified:
-        raise ValueError(f"{vip} cannot be announced by neighbour advertisement")
+    from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
+    from scapy.layers.l2 import Ether
+
     na = ICMPv6ND_NA(R=1, S=0, O=1, tgt=str(vip)) / ICMPv6NDOptDstLLAddr(lladdr=mac)
     ip6 = IPv6(src=str(src), dst=ALL_NODES, hlim=255)
     return bytes(Ether(dst=ALL_NODES_MAC, src=mac) / ip6 / na)
@@ -142,6 +161,14 @@ class FrameSink(Protocol):
     def send(self, frames: list[bytes]) -> int: ...
 
 
+class FrameSource(Protocol):
+    """Frames that may still be being built (vrrpd.io.frames.BookFrames)."""
+
+    def current(self) -> list[bytes] | None: ...
+
+    async def ready(self) -> None: ...
+
+
 class GarpSchedule:
     """When and how often a master announces its VIPs.
 
@@ -157,7 +184,7 @@ class GarpSchedule:
     def __init__(
         self,
         sender: FrameSink,
-        frames: Iterable[bytes],
+        frames: Iterable[bytes] | FrameSource,
         *,
         repeat: int,
         interval: float,
@@ -175,7 +202,12 @@ class GarpSchedule:
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
         self._sender = sender
-        self._frames = list(frames)
+        self._source: FrameSource | None = None
+        self._frames: list[bytes] = []
+        if hasattr(frames, "current"):
+            self._source = frames  # type: ignore[assignment]
+        else:
+            self._frames = list(frames)  # type: ignore[arg-type]
         self._repeat = repeat
         self._interval = float(interval)
         self._second_delay = float(second_delay)
@@ -191,9 +223,13 @@ class GarpSchedule:
         return any(task is not None and not task.done() for task in pending)
 
     def start(self) -> None:
-        """Start (or restart) the schedule; the first round goes out before this returns."""
+        """Start (or restart) the schedule; the first round goes out before this returns
+        (or, while the frames are still being built, as soon as they are)."""
         self.stop()
         loop = asyncio.get_running_loop()
+        if self._pending():
+            self._schedule = loop.create_task(self._when_built(self._run), name="garp-schedule")
+            return
         began = loop.time()
         self._send_round()
         self._schedule = loop.create_task(self._run(began), name="garp-schedule")
@@ -206,9 +242,12 @@ class GarpSchedule:
         on a router that had let the VIP go until their neighbour entry expired (chaos run:
         a VRRP partition healed just after a takeover)."""
         loop = asyncio.get_running_loop()
-        began = loop.time()
-        self._send_round()
-        task = loop.create_task(self._heal(began), name="garp-burst")
+        if self._pending():
+            task = loop.create_task(self._when_built(self._heal), name="garp-burst")
+        else:
+            began = loop.time()
+            self._send_round()
+            task = loop.create_task(self._heal(began), name="garp-burst")
         self._extra.add(task)
         task.add_done_callback(self._extra.discard)
 
@@ -222,7 +261,19 @@ class GarpSchedule:
 
     def update_frames(self, frames: Iterable[bytes]) -> None:
         """Use these frames from the next round on (the VIP list changed)."""
+        self._source = None
         self._frames = list(frames)
+
+    def _pending(self) -> bool:
+        return self._source is not None and self._source.current() is None
+
+    async def _when_built(self, rest: Callable[[float], Awaitable[None]]) -> None:
+        """First round once the frames exist, then `rest` of the schedule from then."""
+        assert self._source is not None
+        await self._source.ready()
+        began = asyncio.get_running_loop().time()
+        self._send_round()
+        await rest(began)
 
     async def _run(self, began: float) -> None:
         await self._rest_of_burst(began)
@@ -252,7 +303,10 @@ class GarpSchedule:
 
     def _send_round(self) -> None:
         try:
-            sent = self._sender.send(list(self._frames))
+            frames = self._frames if self._source is None else self._source.current()
+            if frames is None:
+                return  # not built (the book has logged why)
+            sent = self._sender.send(list(frames))
         except SendFailed as exc:
             log.warning("GARP/NA round incomplete: %s", exc)
             sent = exc.sent

@@ -105,6 +105,55 @@ class LinkRemoved:
 NetlinkEvent = AddressAdded | AddressRemoved | LinkChanged | LinkRemoved
 
 
+@dataclass(frozen=True, slots=True)
+class AddressEntry:
+    ifindex: int
+    address: IPInterface
+    primary: bool  # IPv4: not IFA_F_SECONDARY
+    scope: int
+    tentative: bool
+    ours: bool = False  # added by vrrpd (IFA_PROTO VRRPD_ADDR_PROTO)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Links and addresses of the namespace at one moment, from one dump of each.
+
+    Start-up asks the same questions for every instance (its link, its advert source, who
+    holds its VIPs); one snapshot answers them all, where a dump per question made starting
+    N instances cost N dumps of a table that grows with N.
+    """
+
+    links: dict[str, LinkInfo]
+    addresses: tuple[AddressEntry, ...]
+
+    def link(self, ifname: str) -> LinkInfo:
+        _check_ifname(ifname)
+        found = self.links.get(ifname)
+        if found is None:
+            raise InterfaceMissing(ifname, f"reading link {ifname}")
+        return found
+
+    def primary_address(self, ifindex: int, family: int) -> IPAddress | None:
+        """As Netlink.primary_address, from the snapshot."""
+        version = 4 if family == socket.AF_INET else 6
+        return _primary([e for e in self.addresses
+                         if e.ifindex == ifindex and e.address.version == version], family, ())
+
+    def owners(self, address: IPAddress) -> list[int]:
+        return sorted({e.ifindex for e in self.addresses if e.address.ip == address})
+
+    def held(self, ifindex: int, family: int) -> list[HeldAddress]:
+        """As Netlink.held, from the snapshot."""
+        version = 4 if family == socket.AF_INET else 6
+        return [HeldAddress(e.address, e.ours) for e in self.addresses
+                if e.ifindex == ifindex and e.address.version == version]
+
+    def holds(self, ifindex: int, vip: IPInterface) -> bool:
+        """Whether `vip` (address and prefix length) is on interface `ifindex`."""
+        return any(e.ifindex == ifindex and e.address == vip for e in self.addresses)
+
+
 class IPRouteSession:
     """Async context manager over one AsyncIPRoute socket (shared by Netlink and RouteTable).
 
@@ -183,17 +232,20 @@ class Netlink(IPRouteSession):
         """The source address for adverts: IPv4, the first primary global address;
         IPv6, the link-local address once DAD is over. `exclude` skips our own VIPs, which
         become primary when no other address covers their subnet."""
-        for msg in await self._dump_addresses(ifindex, family):
-            address = _interface_of(msg).ip
-            if address in exclude or _is_tentative(msg):
-                continue
-            if family == socket.AF_INET:
-                primary = not msg.get("flags", 0) & IFA_F_SECONDARY
-                if primary and msg["scope"] == RT_SCOPE_UNIVERSE:
-                    return address
-            elif address.is_link_local:
-                return address
-        return None
+        entries = [_entry_of(msg) for msg in await self._dump_addresses(ifindex, family)]
+        return _primary(entries, family, exclude)
+
+    async def snapshot(self) -> Snapshot:
+        """Every link and address now (see Snapshot): three dumps, whatever their size."""
+        try:
+            links = [_link_info(m) async for m in await self._route.link("dump")]
+            entries = [_entry_of(m) for family in (socket.AF_INET, socket.AF_INET6)
+                       async for m in await self._route.addr("dump", family=family)]
+        except NetlinkError as exc:
+            raise _translate(exc, "reading links and addresses", None) from exc
+        except OSError as exc:
+            raise os_failure(exc, "reading links and addresses", self._netns) from exc
+        return Snapshot({link.name: link for link in links}, tuple(entries))
 
     async def addresses(self, ifindex: int, family: int) -> list[IPInterface]:
         return [_interface_of(msg) for msg in await self._dump_addresses(ifindex, family)]
@@ -274,6 +326,57 @@ class Netlink(IPRouteSession):
             raise os_failure(exc, "reading addresses", self._netns) from exc
         return sorted(found)
 
+    # -- macvlans for VMAC (policy in vrrpd.runtime.vmac) -------------------------------------
+
+    async def add_macvlan(self, name: str, base: int, mac: str, alias: str) -> LinkInfo:
+        """Create a macvlan in private mode on link `base` (left down: set it up after its
+        sysctls); `alias` (IFLA_IFALIAS) marks it as ours for a later clean-up."""
+        _check_ifname(name)
+        try:
+            await self._route.link("add", ifname=name, kind="macvlan", link=base,
+                                   macvlan_mode="private", address=mac)  # fmt: skip
+            index = (await self._route.link("get", ifname=name))[0]["index"]
+            await self._route.link("set", index=index, ifalias=alias)
+        except NetlinkError as exc:
+            raise _translate(exc, f"creating macvlan {name}", name) from exc
+        except OSError as exc:
+            raise os_failure(exc, f"creating macvlan {name}", self._netns) from exc
+        return await self.link(name)
+
+    async def set_up(self, index: int) -> None:
+        try:
+            await self._route.link("set", index=index, state="up")
+        except NetlinkError as exc:
+            raise _translate(exc, "setting link up", index) from exc
+        except OSError as exc:
+            raise os_failure(exc, "setting link up", self._netns) from exc
+
+    async def delete_link(self, index: int) -> bool:
+        """Delete a link; False if it was already gone."""
+        try:
+            await self._route.link("del", index=index)
+        except NetlinkError as exc:
+            if exc.code == errno.ENODEV:
+                return False
+            raise _translate(exc, "deleting link", index) from exc
+        except OSError as exc:
+            raise os_failure(exc, "deleting link", self._netns) from exc
+        return True
+
+    async def macvlans(self) -> list[tuple[int, str, str]]:
+        """(index, name, alias) of every macvlan; alias "" when none is set."""
+        found = []
+        try:
+            async for msg in await self._route.link("dump"):
+                info = msg.get("linkinfo")
+                if info is not None and info.get("kind") == "macvlan":
+                    found.append((msg["index"], msg.get("ifname"), msg.get("ifalias") or ""))
+        except NetlinkError as exc:
+            raise _translate(exc, "listing links", None) from exc
+        except OSError as exc:
+            raise os_failure(exc, "listing links", self._netns) from exc
+        return found
+
     def watch(self, ready: asyncio.Event | None = None) -> AsyncIterator[NetlinkEvent]:
         """Yield link and address changes until cancelled.
 
@@ -318,6 +421,27 @@ def _interface_of(msg) -> IPInterface:
     """IFA_LOCAL is our address on IPv4 (IFA_ADDRESS is the peer on point-to-point links)."""
     address = msg.get("local") or msg.get("address")
     return ip_interface(f"{address}/{msg['prefixlen']}")
+
+
+def _entry_of(msg) -> AddressEntry:
+    return AddressEntry(msg["index"], _interface_of(msg),
+                        not msg.get("flags", 0) & IFA_F_SECONDARY, msg["scope"],
+                        _is_tentative(msg), msg.get("proto") == VRRPD_ADDR_PROTO)
+
+
+def _primary(entries: list[AddressEntry], family: int,
+             exclude: Collection[IPAddress]) -> IPAddress | None:
+    """IPv4: the first primary global address; IPv6: the link-local one once DAD is over."""
+    for entry in entries:
+        address = entry.address.ip
+        if address in exclude or entry.tentative:
+            continue
+        if family == socket.AF_INET:
+            if entry.primary and entry.scope == RT_SCOPE_UNIVERSE:
+                return address
+        elif address.is_link_local:
+            return address
+    return None
 
 
 def _is_tentative(msg) -> bool:

@@ -31,6 +31,9 @@ IP_MULTICAST_ALL = 49
 
 _RECV_BUFFER = 65535  # one IP datagram at most; a VRRP message is far smaller
 _MAX_SKIPPED = 64
+_MAX_ROUTES = 256  # (dst, src) pairs kept for sendmsg; more only with many unicast peers
+_MAX_ADDRESSES = 4096  # packed -> address objects kept for received packets
+_ADDRESSES: dict[bytes, IPv4Address] = {}
 _ANCILLARY_V6 = socket.CMSG_SPACE(20) + socket.CMSG_SPACE(4)  # in6_pktinfo + hop limit
 _NO_DATA = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 _PRIVILEGE = (errno.EPERM, errno.EACCES)
@@ -71,6 +74,8 @@ class VrrpSocket:
         self.ifindex = ifindex
         self.family = family
         self.joined = join_multicast
+        self._buffer = bytearray(_RECV_BUFFER)
+        self._routes: dict[tuple[IPAddress, IPAddress, int], tuple[list, tuple]] = {}
         try:
             self._sock = socket.socket(family, socket.SOCK_RAW, IPPROTO_VRRP)
         except OSError as exc:
@@ -142,32 +147,43 @@ class VrrpSocket:
         `ttl` (1..255) is set per packet (IP_TTL / IPV6_HOPLIMIT ancillary data) because
         instances with different `unicast_ttl` share this socket; multicast always uses 255.
         """
-        dst, src = ip_address(dst), ip_address(src)
-        want = 4 if self.family == socket.AF_INET else 6
-        if dst.version != want or src.version != want:
-            raise ValueError(f"addresses {src} -> {dst} do not match this IPv{want} socket")
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= VRRP_TTL:
-            raise ValueError(f"ttl must be 1..255, not {ttl!r}")
-        if dst.is_multicast:
-            ttl = VRRP_TTL
-        if want == 4:
-            pktinfo = struct.pack("=i4s4s", self.ifindex, src.packed, b"\0" * 4)
-            cmsgs = [(socket.IPPROTO_IP, IP_PKTINFO, pktinfo)]
-            address: tuple = (str(dst), 0)
-            if ttl != VRRP_TTL:
-                cmsgs.append((socket.IPPROTO_IP, socket.IP_TTL, struct.pack("=i", ttl)))
-        else:
-            pktinfo = src.packed + struct.pack("=i", self.ifindex)
-            cmsgs = [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, pktinfo)]
-            address = (str(dst), 0, 0, self.ifindex)
-            if ttl != VRRP_TTL:
-                cmsgs.append((socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, struct.pack("=i", ttl)))
+        route = self._routes.get((dst, src, ttl))
+        if route is None:
+            route = self._route(dst, src, ttl)
         try:
-            self._sock.sendmsg([payload], cmsgs, 0, address)
+            self._sock.sendmsg([payload], *route)
         except OSError as exc:
             raise SendFailed(
                 f"sending VRRP {src} -> {dst} on {self.ifname}", exc.errno, exc.strerror
             ) from exc
+
+    def _route(self, dst: IPAddress, src: IPAddress, ttl: int) -> tuple[list, tuple]:
+        """(ancillary data, address) for sendmsg, kept per (dst, src, ttl): adverts repeat
+        them."""
+        dst_ip, src_ip = ip_address(dst), ip_address(src)
+        want = 4 if self.family == socket.AF_INET else 6
+        if dst_ip.version != want or src_ip.version != want:
+            raise ValueError(f"addresses {src} -> {dst} do not match this IPv{want} socket")
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= VRRP_TTL:
+            raise ValueError(f"ttl must be 1..255, not {ttl!r}")
+        hops = VRRP_TTL if dst_ip.is_multicast else ttl  # multicast always leaves with 255
+        if want == 4:
+            pktinfo = struct.pack("=i4s4s", self.ifindex, src_ip.packed, b"\0" * 4)
+            cmsgs = [(socket.IPPROTO_IP, IP_PKTINFO, pktinfo)]
+            address: tuple = (str(dst_ip), 0)
+            if hops != VRRP_TTL:
+                cmsgs.append((socket.IPPROTO_IP, socket.IP_TTL, struct.pack("=i", hops)))
+        else:
+            pktinfo = src_ip.packed + struct.pack("=i", self.ifindex)
+            cmsgs = [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, pktinfo)]
+            address = (str(dst_ip), 0, 0, self.ifindex)
+            if hops != VRRP_TTL:
+                cmsgs.append((socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, struct.pack("=i", hops)))
+        route = (cmsgs, 0, address)
+        if len(self._routes) >= _MAX_ROUTES:
+            self._routes.clear()
+        self._routes[(dst, src, ttl)] = route  # type: ignore[assignment]
+        return route  # type: ignore[return-value]
 
     def recv(self) -> Received | None:
         """Return the next queued datagram, or None when nothing is waiting.
@@ -176,7 +192,7 @@ class VrrpSocket:
         a flood cannot hold the event loop; after that None is returned and the readable
         socket wakes the reader again.
         """
-        buffer = bytearray(_RECV_BUFFER)
+        buffer = self._buffer  # one per socket: a 64 KiB allocation per packet cost more
         ancillary = _ANCILLARY_V6 if self.family == socket.AF_INET6 else 0
         for _ in range(_MAX_SKIPPED + 1):
             try:
@@ -220,11 +236,21 @@ def _parse_ipv4(datagram: bytes) -> Received | None:
     if header_len < 20 or len(datagram) < header_len:
         return None
     return Received(
-        src=IPv4Address(datagram[12:16]),
-        dst=IPv4Address(datagram[16:20]),
+        src=_ipv4(datagram[12:16]),
+        dst=_ipv4(datagram[16:20]),
         ttl=datagram[8],
         payload=datagram[header_len:],
     )
+
+
+def _ipv4(packed: bytes) -> IPv4Address:
+    """The address object for 4 packed bytes; the few a segment uses are made once."""
+    found = _ADDRESSES.get(packed)
+    if found is None:
+        if len(_ADDRESSES) >= _MAX_ADDRESSES:
+            _ADDRESSES.clear()
+        found = _ADDRESSES[packed] = IPv4Address(packed)
+    return found
 
 
 def _parse_ipv6(payload: bytes, cmsgs: list, address: tuple) -> Received:

@@ -1,10 +1,12 @@
 """A parsed keepalived.conf as a vrrpd config document, with a note for everything left out.
 
 Top level: `global_defs` -> `[global]` (and per-instance defaults), `vrrp_script` ->
-`[scripts.NAME]`, `vrrp_track_file` -> `[track_files.NAME]`, `vrrp_instance` ->
+`[scripts.NAME]`, `vrrp_track_file` -> `[track_files.NAME]`, `vrrp_track_process` ->
+`[track_processes.NAME]` (vrrpd.keepalived_import.processes), `vrrp_instance` ->
 `[instances.NAME]` (vrrpd.keepalived_import.instance), `vrrp_sync_group` ->
-`[sync_groups.NAME]`. Scripts and track files are converted first so that an instance can
-tell which of its track_script / track_file references still point somewhere. Blocks vrrpd has
+`[sync_groups.NAME]`. Scripts, track files and processes are converted first so that an
+instance can tell which of its track_script / track_file / track_process references still
+point somewhere. Blocks vrrpd has
 no part for (LVS virtual servers, static addresses and routes, BFD...) are noted once, at
 their first line, not line by line.
 """
@@ -23,6 +25,7 @@ from vrrpd.keepalived_import.instance import Defaults, convert_instance
 from vrrpd.keepalived_import.keywords import GLOBAL, GLOBAL_NON_VRRP, SCRIPT, TOP_LEVEL, UNKNOWN
 from vrrpd.keepalived_import.notes import Notes, Table, command, hook, integer, plain, seconds
 from vrrpd.keepalived_import.parser import Node, Note, Parsed
+from vrrpd.keepalived_import.processes import track_process
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 GLOBAL_DEFAULTS = {  # global_defs keyword -> (vrrpd instance key, low, high)
@@ -79,7 +82,10 @@ def convert(parsed: Parsed) -> Conversion:
         notes,
         "track_files",
     )
-    known = {"scripts": set(scripts), "files": set(files)}
+    processes = _named(
+        by_kind.pop("vrrp_track_process", []), track_process, notes, "track_processes"
+    )
+    known = {"scripts": set(scripts), "files": set(files), "processes": set(processes)}
     instances: dict[str, Table] = {}
     for node in by_kind.pop("vrrp_instance", []):
         notes.section = f"instances.{node.args[0]}" if node.args else ""
@@ -101,6 +107,7 @@ def convert(parsed: Parsed) -> Conversion:
     for key, section in (
         ("scripts", scripts),
         ("track_files", files),
+        ("track_processes", processes),
         ("instances", instances),
         ("sync_groups", groups),
     ):

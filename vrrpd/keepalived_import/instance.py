@@ -65,6 +65,8 @@ class _Instance:
     routes: list[Node] = field(default_factory=list)
     rules: list[Node] = field(default_factory=list)
     source: tuple[str, Node] | None = None  # unicast_src_ip / mcast_src_ip, the last one
+    xmit_base: Node | None = None  # vmac_xmit_base: kept only with use_vmac
+    vmac: Node | None = None  # the use_vmac line that was converted
 
 
 def convert_instance(
@@ -72,7 +74,8 @@ def convert_instance(
 ) -> tuple[str, Table] | None:
     """`(name, table)`, or None (noted) when the instance cannot be converted at all.
 
-    `known` names the converted scripts and track files (`{"scripts": ..., "files": ...}`).
+    `known` names the converted scripts, track files and processes (`{"scripts": ...,
+    "files": ..., "processes": ...}`).
     """
     if len(node.args) != 1 or node.children is None:
         notes.drop(node, "needs one name and a { } block")
@@ -138,8 +141,16 @@ def _read(child: Node, inst: _Instance, known: dict[str, set[str]], notes: Notes
     elif key == "unicast_ttl":
         if (ttl := integer(child, notes, 1, 255)) is not None:
             table["unicast_ttl"] = ttl
-    elif key in ("track_interface", "track_script", "track_file"):
+    elif key in ("track_interface", "track_script", "track_file", "track_process"):
         _tracks(child, table, known, notes)
+    elif key == "use_vmac":  # `use_vmac [NAME]`: keepalived's default name is vrrp.VRID too
+        if len(child.args) > 1:
+            notes.drop(child, f"expects at most one interface name, got {len(child.args)}")
+        else:
+            table["use_vmac"] = child.args[0] if child.args else True
+            inst.vmac = child
+    elif key == "vmac_xmit_base":
+        inst.xmit_base = child
     elif key in NOTIFY_KEYS:
         if (argv := hook(child, notes)) is not None:
             table[key] = list(argv)
@@ -197,7 +208,11 @@ def _tracks(node: Node, table: Table, known: dict[str, set[str]], notes: Notes) 
     """`NAME [weight W [reverse|noreverse]]` entries as "NAME" or {name, weight, reverse}
     (track_file has no reverse in vrrpd)."""
     kind = node.keyword
-    defined = {"track_script": known["scripts"], "track_file": known["files"]}.get(kind)
+    defined = {
+        "track_script": known["scripts"],
+        "track_file": known["files"],
+        "track_process": known["processes"],
+    }.get(kind)
     refs = table.setdefault(kind, [])
     for entry in node.children or []:
         words = entry.words()
@@ -283,6 +298,16 @@ def _finish(inst: _Instance, defaults: Defaults, notes: Notes) -> Table:
         table["garp_interval"] = plain(gna[0])
     elif inst.gna_interval is not None:
         notes.drop(inst.gna_interval[1], "the instance has no IPv6 addresses")
+    if table.get("use_vmac") is True and family == 6 and inst.vmac is not None:
+        vrid = ordered["virtual_router_id"]
+        notes.remark(inst.vmac, f"vrrpd names an IPv6 instance's macvlan vrrp6.{vrid} "
+                     "(keepalived: vrrp.VRID); write use_vmac NAME to keep keepalived's name")
+    if inst.xmit_base is not None:
+        if "use_vmac" in table:
+            table["vmac_xmit_base"] = True
+        else:  # keepalived ignores it too
+            notes.drop(inst.xmit_base, "it needs use_vmac, which this instance lacks",
+                       failover=False)
     ordered.update(table)
     _source(inst, ordered, family, notes)
     _routing(inst, ordered, notes)

@@ -43,16 +43,24 @@ def _lost(text: str, failover: bool = True) -> Keyword:
 _NO_FIREWALL = "vrrpd adds no firewall rules"
 _SCHED = "set it in vrrpd.service (Nice=, CPUSchedulingPolicy=, CPUAffinity=, LimitRTTIME=)"
 _BUFS = "vrrpd sizes its netlink and raw sockets itself"
-_VMAC = "vrrpd has no virtual MAC interfaces yet: VIPs are announced with the interface's MAC"
+_VMAC_NAME = (
+    "vrrpd names the macvlan vrrp.VRID (vrrp6.VRID for IPv6); name it per instance with "
+    "use_vmac NAME"
+)
+_PROC_BUFS = "vrrpd scans /proc; no netlink receive buffer"
 _ONE_BURST = (
     "vrrpd answers a lower-priority master with one advert and one GARP burst, at most once "
     "per advert interval"
 )
 
 INSTANCE: dict[str, Keyword] = {
-    "use_vmac": _lost(_VMAC),
-    "use_vmac_addr": _lost(_VMAC),
-    "vmac_xmit_base": _lost(_VMAC),
+    "use_vmac": _s("`use_vmac` as true, `use_vmac NAME` as the name"),
+    "use_vmac_addr": _lost(
+        "vrrpd puts the virtual MAC only on the instance's own macvlan; VIPs on other "
+        "interfaces are announced with those interfaces' MACs",
+        failover=False,
+    ),
+    "vmac_xmit_base": _s("needs use_vmac, as in keepalived"),
     "use_ipvlan": _lost("vrrpd has no ipvlan interfaces (this kernel has no ipvlan either)"),
     "unicast_peer": _s("per-peer min_ttl becomes unicast_min_ttl (the lowest of them); "
                        "max_ttl is not converted"),
@@ -71,7 +79,7 @@ INSTANCE: dict[str, Keyword] = {
     "track_interface": _s("with `weight W [reverse]`"),
     "track_script": _s("with `weight W [reverse|noreverse]`"),
     "track_file": _s("`weight W reverse` is not converted"),
-    "track_process": _lost("vrrpd does not track processes yet; use a vrrp_script check"),
+    "track_process": _s("with `weight W [reverse]`"),
     "track_bfd": _lost("vrrpd has no BFD"),
     "mcast_src_ip": _s("as unicast_src_ip when the instance has unicast peers"),
     "unicast_src_ip": _s("as mcast_src_ip when the instance has no unicast peers"),
@@ -183,14 +191,14 @@ GLOBAL: dict[str, Keyword] = {
     "vrrp_netlink_cmd_rcv_bufs_force": _lost(_BUFS, failover=False),
     "vrrp_netlink_monitor_rcv_bufs": _lost(_BUFS, failover=False),
     "vrrp_netlink_monitor_rcv_bufs_force": _lost(_BUFS, failover=False),
-    "process_monitor_rcv_bufs": _lost(_BUFS, failover=False),
-    "process_monitor_rcv_bufs_force": _lost(_BUFS, failover=False),
+    "process_monitor_rcv_bufs": _lost(_PROC_BUFS, failover=False),
+    "process_monitor_rcv_bufs_force": _lost(_PROC_BUFS, failover=False),
     "vrrp_rx_bufs_policy": _lost(_BUFS, failover=False),
     "vrrp_rx_bufs_multiplier": _lost(_BUFS, failover=False),
     "vrrp_startup_delay": _c("global.startup_delay"),
     "log_unknown_vrids": _lost("vrrpd counts adverts for unknown VRIDs", failover=False),
-    "vmac_prefix": _lost(_VMAC, failover=False),
-    "vmac_addr_prefix": _lost(_VMAC, failover=False),
+    "vmac_prefix": _lost(_VMAC_NAME, failover=False),
+    "vmac_addr_prefix": _lost(_VMAC_NAME, failover=False),
     "notify_fifo": _c("global.notify_fifo"),
     "notify_fifo_script": _lost("start the FIFO reader yourself (e.g. a systemd unit)"),
     "script_user": _lost(
@@ -240,6 +248,7 @@ GLOBAL_NON_VRRP: dict[str, Keyword] = {  # keepalived 2.2.7's other global_defs 
 }
 
 TOP_LEVEL: dict[str, Keyword] = {  # blocks other than global_defs and the converted ones
+    # (vrrp_script, vrrp_track_file, vrrp_track_process, vrrp_instance, vrrp_sync_group)
     "virtual_server": _lost("LVS virtual servers are not part of vrrpd", False),
     "virtual_server_group": _lost("LVS virtual servers are not part of vrrpd", False),
     "static_ipaddress": _lost("vrrpd manages only the VIPs of its instances"),
@@ -247,7 +256,6 @@ TOP_LEVEL: dict[str, Keyword] = {  # blocks other than global_defs and the conve
     "static_rules": _lost("vrrpd manages only the virtual rules of its instances"),
     "linkbeat_interfaces": _lost("vrrpd watches links through netlink", False),
     "bfd_instance": _lost("vrrpd has no BFD"),
-    "vrrp_track_process": _lost("vrrpd does not track processes yet; use a vrrp_script"),
     "garp_group": _lost("vrrpd sends GARPs on the instance's interface only", False),
     "net_namespace": _lost("run vrrpd inside the namespace instead (ip netns exec)"),
     "net_namespace_ipvs": _lost("vrrpd does not drive LVS", False),

@@ -11,7 +11,9 @@ import re
 from typing import Any
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
-SECTION_ORDER = ("global", "scripts", "track_files", "instances", "sync_groups")
+SECTION_ORDER = (
+    "global", "scripts", "track_files", "track_processes", "instances", "sync_groups"
+)
 _INLINE_LIST_WIDTH = 88
 
 
@@ -24,7 +26,8 @@ def render(
     end of that table; those of tables not written (and of "") go after the header."""
     comments = dict(comments or {})
     tables: list[tuple[str, str, dict[str, Any]]] = []  # (comment key, header, values)
-    for section in SECTION_ORDER:
+    others = [section for section in document if section not in SECTION_ORDER]
+    for section in (*SECTION_ORDER, *others):  # an unlisted section is still written
         value = document.get(section)
         if not value:
             continue

@@ -308,19 +308,27 @@ class Router(RouterView):
     # -- timers ------------------------------------------------------------------------------
 
     def _on_timer(self, timer: Timer, now: float) -> list[Action]:
+        due = self._timers.deadline(timer)
         not_due = self._timers.not_due(timer, now)
         if not_due is not None:
             return [*not_due]  # stale, duplicate or early: see module docstring
         if timer is Timer.ADVER:
-            return [
-                SendAdvert(self._priority),
-                self._timers.arm(Timer.ADVER, now + self._params.advert_int),
-            ]
+            return [SendAdvert(self._priority), self._next_advert(due, now)]
         if timer is Timer.MASTER_DOWN:
             if not self._holds.may_take_over(now):  # the sync group holds us: keep waiting
                 return [self._arm_master_down(now + self._master_down_interval())]
             return self._become_master("master down timer", now)
         return self._preempt_after_delay(now)
+
+    def _next_advert(self, due: float | None, now: float) -> SetTimer:
+        """A fixed cadence: the next advert is due one interval after this one was due, not
+        after it went out, so a late wake-up does not push every later advert back. One
+        more than a whole interval late starts a new cadence from now (never a burst)."""
+        interval = self._params.advert_int
+        following = (due if due is not None else now) + interval
+        if following <= now:
+            following = now + interval
+        return self._timers.arm(Timer.ADVER, following)
 
     def _preempt_after_delay(self, now: float) -> list[Action]:
         followed = self._master_priority

@@ -27,6 +27,9 @@ class TimerBook:
     def view(self) -> Mapping[Timer, float]:
         return MappingProxyType(dict(self._deadlines))
 
+    def deadline(self, timer: Timer) -> float | None:
+        return self._deadlines.get(timer)
+
     def arm(self, timer: Timer, deadline: float) -> SetTimer:
         self._deadlines[timer] = deadline
         return SetTimer(timer, deadline)

@@ -7,6 +7,7 @@ codec, the config checker and the Router agree on the one set of limits.
 
 from __future__ import annotations
 
+import functools
 import math
 
 V3_MIN_CENTISECONDS = 1
@@ -49,6 +50,7 @@ def skew_time(priority: int, master_adver_int: float, version: int) -> float:
     return ((256 - priority) * master_adver_int) / 256
 
 
+@functools.lru_cache(maxsize=1024, typed=True)  # a backup asks at every advert; pure
 def master_down_interval(priority: int, master_adver_int: float, version: int) -> float:
     """Seconds of silence after which a backup declares the master dead: 3 * MAI + Skew_Time."""
     return 3 * master_adver_int + skew_time(priority, master_adver_int, version)
@@ -103,6 +105,7 @@ def seconds_to_wire_interval(seconds: float, version: int) -> int:
     return seconds_to_centiseconds(seconds) if version == 3 else seconds_to_v2(seconds)
 
 
+@functools.lru_cache(maxsize=1024, typed=True)  # asked for every advert received; pure
 def wire_interval_to_seconds(interval: int, version: int) -> float:
     """Seconds for an advert's interval field of `version` (see Advert.interval)."""
     _check_version(version)

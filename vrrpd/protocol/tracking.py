@@ -1,12 +1,14 @@
-"""Tracked objects (interfaces, check scripts, files) combined into one instance's effective
-priority and FAULT condition. Pure: the io shell (vrrpd.runtime.tracking) reports states in and
-feeds the resulting events to the Router.
+"""Tracked objects (interfaces, check scripts, files, processes) combined into one instance's
+effective priority and FAULT condition. Pure: the io shell (vrrpd.runtime.tracking) reports
+states in and feeds the resulting events to the Router.
 
 The rules are keepalived's:
 * weight 0 (an interface listed by name alone, a script or file of weight 0) is a FAULT
   condition: a down interface, a failing script, a file holding a non-zero value;
 * a negative weight is added while the interface or script is down, a positive one while it is
   up; a file adds its value × weight, and a product below -253 is a FAULT condition;
+* a process is up while its quorum holds; `reverse` negates its weight's effect (weight 0
+  reverse: FAULT while the quorum holds);
 * effective priority = base + the sum, clamped to 1..254; an address owner (base 255) stays
   255 whatever the weights (only a FAULT condition moves it).
 A script that has not reported yet counts for nothing, neither FAULT nor weight (keepalived's
@@ -34,6 +36,7 @@ class TrackKind(enum.StrEnum):
     INTERFACE = "interface"
     SCRIPT = "script"
     FILE = "file"
+    PROCESS = "process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,12 @@ def tracked_objects(instance: Tracking, config: Definitions) -> tuple[Tracked, .
     for ref in instance.track_file:
         weight = files[ref.name].weight if ref.weight is None else ref.weight
         objects.append(Tracked(TrackKind.FILE, ref.name, weight))
+    processes = {process.name: process for process in config.track_processes}
+    for ref in instance.track_process:
+        defined = processes[ref.name]
+        weight = defined.weight if ref.weight is None else ref.weight
+        reverse = defined.reverse if ref.reverse is None else ref.reverse
+        objects.append(Tracked(TrackKind.PROCESS, ref.name, weight, reverse))
     return tuple(objects)
 
 
@@ -181,6 +190,10 @@ class Tracker:
     def set_script(self, name: str, up: bool | None) -> None:
         """A script's state after rise/fall: True up, False down, None not reported yet."""
         self._set(TrackKind.SCRIPT, name, up)
+
+    def set_process(self, name: str, up: bool | None) -> None:
+        """A tracked process's quorum: True held, False not, None not scanned yet."""
+        self._set(TrackKind.PROCESS, name, up)
 
     def set_file(self, name: str, value: int) -> None:
         self._set(TrackKind.FILE, name, value)

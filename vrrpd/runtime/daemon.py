@@ -8,6 +8,8 @@ a crashed run left behind, open sockets, and only then start the Routers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import signal
 import sys
 import time
@@ -19,9 +21,9 @@ from vrrpd.config import Config, ConfigError, load_config
 from vrrpd.config.model import InstanceConfig
 from vrrpd.control.client import ControlError
 from vrrpd.control.server import ControlServer
-from vrrpd.export.metrics_server import MetricsExporter
 from vrrpd.export.sdnotify import Notifier
 from vrrpd.io import errors as io_errors
+from vrrpd.io.frames import FrameBook
 from vrrpd.io.garp import FrameSender
 from vrrpd.io.netlink import (
     AddressAdded,
@@ -31,6 +33,7 @@ from vrrpd.io.netlink import (
     LinkRemoved,
     Netlink,
     NetlinkEvent,
+    Snapshot,
     kernel_keeps_addr_proto,
 )
 from vrrpd.io.rawsock import Received, VrrpSocket
@@ -48,6 +51,7 @@ from vrrpd.runtime.preflight import (
     check_host,
     prepare,
 )
+from vrrpd.runtime.realtime import RealtimeError, set_realtime
 from vrrpd.runtime.receive import Listener
 from vrrpd.runtime.reload import reload as reload_config
 from vrrpd.runtime.seams import Announcer, Instance
@@ -55,14 +59,18 @@ from vrrpd.runtime.sockets import SocketRegistry
 from vrrpd.runtime.split_brain import Payload, SplitBrainWatches
 from vrrpd.runtime.status import SCHEMA_VERSION, daemon_status, summary
 from vrrpd.runtime.sync_groups import SyncGroups
+from vrrpd.runtime.timers import Timers
 from vrrpd.runtime.tracking import TrackMonitor
 from vrrpd.runtime.vip_links import announcer, resolve
+from vrrpd.runtime.vmac import Vmacs
 from vrrpd.runtime.watch import watch_forever
 
-if TYPE_CHECKING:
-    from vrrpd.export.mqtt import MqttPublisher  # imported at run time only when configured
+if TYPE_CHECKING:  # imported at run time only when configured
+    from vrrpd.export.metrics_server import MetricsExporter
+    from vrrpd.export.mqtt import MqttPublisher
 
 STOP_TIMEOUT = 10.0
+FRAMES_WAIT_S = 30.0  # an instance waits this long at most for its GARP/NA frames
 
 
 class Daemon:
@@ -96,15 +104,25 @@ class Daemon:
             )
 
             self.mqtt = MqttPublisher(config.mqtt, config.global_.router_id)
-        self.metrics = MetricsExporter(config.metrics, self.status) if config.metrics else None
+        self.metrics: MetricsExporter | None = None
+        if config.metrics is not None:  # ~30 ms of imports: only when configured
+            from vrrpd.export.metrics_server import MetricsExporter
+
+            self.metrics = MetricsExporter(config.metrics, self.status)
         self.split_brain = SplitBrainWatches(self._on_split_brain)  # ARP/NA watch per interface
         self.lifecycle = InterfaceLifecycle(self._rebind)  # instances whose interface went away
         self.loop_lag = LoopLag(lambda: lag_threshold(
             [(c.advert_int, c.priority) for c in self.config.instances]))
+        self.vmacs = Vmacs()  # use_vmac macvlans (vrrpd.runtime.vmac)
+        self.frames: FrameBook | None = None  # made inside the loop by run()
+        self.timers: Timers | None = None  # made inside the loop by run()
+        self._status_queued = False  # an sd_notify STATUS= update is due this iteration
 
     # -- lifecycle ------------------------------------------------------------------
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        self.frames = FrameBook()
+        self.timers = Timers(loop)  # every instance's timers: one heap, one handle
         try:
             await self.control.start()
         except ControlError as exc:
@@ -120,12 +138,16 @@ class Daemon:
                     self._log.warning("this kernel (before Linux 6.1) does not keep the mark "
                                       "on the VIPs vrrpd adds (IFA_PROTO): after a crash, a "
                                       "VIP left behind is refused as foreign at the next start")
+                if any(cfg.vmac for cfg in self.config.instances):
+                    await self.vmacs.sweep(nl)
+                snapshot = await nl.snapshot()  # one dump for all instances' questions
                 for cfg in self.config.instances:  # refuse a clash before anything starts
-                    link = await nl.link(cfg.interface)
+                    link = snapshot.link(cfg.interface)
                     vip_links = await resolve(nl, cfg, link)
-                    await check_host(nl, cfg, vip_links.index_of)
+                    await check_host(nl, cfg, vip_links.index_of, snapshot)
+                self._prebuild_frames(snapshot)
                 for cfg in self.config.instances:
-                    await self._add_instance(cfg)
+                    await self._add_instance(cfg, snapshot)
                 self._spawn(self._watch_netlink(), "netlink-watch")
                 self._spawn(self.loop_lag.run(), "loop-lag")
                 for sig in (signal.SIGTERM, signal.SIGINT):
@@ -134,6 +156,7 @@ class Daemon:
                 self._log.info("started", instances=len(self.runners), socket=self.socket_path,
                                version=__version__)
                 self.notifier.ready(self.summary())
+                gc.freeze()  # what start-up built lives on: keep it out of every collection
                 interval = self.notifier.watchdog_interval()
                 if interval:
                     self._spawn(self._watchdog(interval), "watchdog")
@@ -173,6 +196,8 @@ class Daemon:
             await asyncio.gather(*(r.stop() for r in runners), return_exceptions=True)
             for r in runners:
                 await r.close()
+        for name in list(self.vmacs.links):  # also those of instances that failed to start
+            await self.vmacs.remove(self.netlink, name)
         await self.sync_groups.close(HOOK_GRACE_AT_STOP)
         self.split_brain.close()
         for task in list(self._tasks):
@@ -187,16 +212,30 @@ class Daemon:
         for sender in self.senders.values():
             sender.close()
         self.senders.clear()
+        if self.frames is not None:
+            self.frames.close()
+        if self.timers is not None:
+            self.timers.close()
 
     # -- instances ---------------------------------------------------------------------
-    async def _add_instance(self, cfg: InstanceConfig) -> InstanceRunner:
+    async def _add_instance(self, cfg: InstanceConfig,
+                            snapshot: Snapshot | None = None) -> InstanceRunner:
+        """Start one instance; `snapshot` (start-up) answers the link and address questions
+        that a reload asks netlink directly."""
         nl = self.netlink
         assert nl is not None, "instances are added inside run()'s Netlink session"
-        link = await nl.link(cfg.interface)
+        base = snapshot.link(cfg.interface) if snapshot else await nl.link(cfg.interface)
+        link = base
+        if cfg.vmac is not None:  # VIPs, ARP/NA (and adverts unless vmac_xmit_base) on it
+            link = await self._vmac(nl, cfg, base)
         self.link_up.setdefault(link.index, link.up)
         vip_links = await resolve(nl, cfg, link)  # interfaces named by `dev`: must exist
-        primary = await prepare(nl, cfg, link, self._log, vip_links.index_of)
-        listener = self._listener(cfg, link)
+        primary = await prepare(nl, cfg, base, self._log, vip_links.index_of, snapshot)
+        # before its socket exists: adverts heard while it could not announce are not dropped
+        # by an instance that has not started ("inactive")
+        await self._frames_built(cfg.name)
+        advert_link = base if cfg.vmac_xmit_base else link
+        listener = self._listener(cfg, advert_link)
         if cfg.virtual_router_id in listener.by_vrid:
             raise StartupError(f"instances.{cfg.name}: VRID {cfg.virtual_router_id} already "
                                f"used on {cfg.interface}")
@@ -205,9 +244,10 @@ class Daemon:
             sender = self.senders[link.index] = FrameSender(link.index)
 
         def garp_factory(c: InstanceConfig) -> Announcer:  # one schedule per interface
-            return announcer(c, vip_links, self.senders, lambda n: self._count_garp(c.name, n))
+            return announcer(c, vip_links, self.senders, lambda n: self._count_garp(c.name, n),
+                             self.frames)
 
-        sock = self.vrrp_sockets.get((link.index, cfg.family))
+        sock = self.vrrp_sockets.get((advert_link.index, cfg.family))
         assert isinstance(sock, VrrpSocket)
         runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=sock,
                                 netlink=nl, garp_factory=garp_factory,
@@ -215,7 +255,7 @@ class Daemon:
                                 routes=await self._route_table(cfg),
                                 global_config=lambda: self.config.global_,
                                 startup_delay=self._startup_delay_left(),
-                                vip_links=vip_links)
+                                vip_links=vip_links, timers=self.timers)
         listener.by_vrid[cfg.virtual_router_id] = runner
         listener.own.add(primary)
         self.runners[cfg.name] = runner
@@ -228,11 +268,47 @@ class Daemon:
         runner.start()
         return runner
 
+    async def _vmac(self, nl: Netlink, cfg: InstanceConfig, base: LinkInfo) -> LinkInfo:
+        """Make the instance's VMAC (vrrpd.runtime.vmac); VIPs a non-VMAC run left on the
+        base interface go first."""
+        for vip in cfg.vips:
+            if await nl.remove_vip(base.index, vip.interface):
+                self._log.warning("removed stale VIP left by an earlier run",
+                                  instance=cfg.name, vip=str(vip.interface))  # fmt: skip
+        link_local = None
+        if cfg.family == 6 and not cfg.unicast:
+            link_local = await nl.primary_address(base.index, ADDRESS_FAMILY[6])
+        try:
+            return await self.vmacs.create(nl, cfg, base, link_local)
+        except io_errors.VrrpIoError as exc:
+            raise StartupError(str(exc)) from None
+
+    def _prebuild_frames(self, snapshot: Snapshot) -> None:
+        """Ask for every instance's GARP/NA frames at once: one builder process for all."""
+        assert self.frames is not None
+        for cfg in self.config.instances:
+            if cfg.vmac is not None:
+                continue  # its frames carry the virtual MAC: built when its VMAC exists
+            with contextlib.suppress(io_errors.VrrpIoError, ValueError, TypeError):
+                link = snapshot.link(cfg.interface)  # mistakes are reported by _add_instance
+                self.frames.source(link.mac, [v.interface for v in cfg.vips], None)
+
+    async def _frames_built(self, name: str) -> None:
+        """An instance starts once its frames exist, as when they were built in-process: a
+        new master must be able to announce its VIPs before its first advert lets the old
+        one go (bounded; the book builds in-process if its subprocess fails)."""
+        assert self.frames is not None
+        try:
+            await asyncio.wait_for(self.frames.settled(), FRAMES_WAIT_S)
+        except TimeoutError:
+            self._log.warning("GARP/NA frames not built yet; starting without them",
+                              instance=name, waited=FRAMES_WAIT_S)
+
     def _listener(self, cfg: InstanceConfig, link: LinkInfo) -> Listener:
         key = (link.index, cfg.family)
         lst = self.listeners.get(key)
         if lst is None:
-            sock = VrrpSocket(cfg.interface, link.index, ADDRESS_FAMILY[cfg.family],
+            sock = VrrpSocket(link.name, link.index, ADDRESS_FAMILY[cfg.family],
                               join_multicast=True)
             lst = self.listeners[key] = Listener(link.index, cfg.family,
                                                  on_advert=self.split_brain.advert)
@@ -250,6 +326,7 @@ class Daemon:
         self.sync_groups.detach(runner)
         await runner.stop()
         await runner.close()
+        await self.vmacs.remove(self.netlink, runner.name)
         self.split_brain.detach(runner)
         for key, lst in list(self.listeners.items()):
             if lst.by_vrid.get(runner.cfg.virtual_router_id) is runner:
@@ -330,7 +407,10 @@ class Daemon:
         the sync groups; notify hooks are queued by the instance itself, behind the
         transition's VIP work."""
         self.split_brain.state_changed(runner, change)
-        self.notifier.status(self.summary())
+        if self.notifier.enabled and not self._status_queued:
+            # once per loop iteration: 255 instances moving together walk the list once
+            self._status_queued = True
+            asyncio.get_running_loop().call_soon(self._send_status)
         if self.mqtt is not None:
             from vrrpd.export.mqtt import transition_payload
 
@@ -338,6 +418,10 @@ class Daemon:
         if self.metrics is not None:
             self.metrics.changed()
         self.sync_groups.member_transition(runner, change)  # may pull the other members now
+
+    def _send_status(self) -> None:
+        self._status_queued = False
+        self.notifier.status(self.summary())
 
     def _on_split_brain(self, runner: Instance, payload: Payload) -> None:
         """A split-brain episode began or ended (the watch has logged it already)."""
@@ -440,6 +524,12 @@ def run(config_path: str, socket_path: str | None, log_level: str | None = None)
               f"CAP_NET_RAW (missing: {', '.join(missing)})", file=sys.stderr)
         return 1
     path = resolve_socket(socket_path, config.global_.control_socket)
+    if config.global_.realtime_priority:  # before any thread exists: they inherit it
+        try:
+            set_realtime(config.global_.realtime_priority)
+        except RealtimeError as exc:
+            print(f"vrrpd: error: {exc}", file=sys.stderr)
+            return 1
     try:
         return asyncio.run(Daemon(config, config_path, path).run())
     except ConfigConflict as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import time
 from collections.abc import Callable
@@ -40,15 +41,15 @@ from vrrpd.runtime.seams import (
     TransitionObserver,
     VipNetlink,
 )
+from vrrpd.runtime.timers import EPOLL_SLACK, Timers
 from vrrpd.runtime.vip_links import VipLinks
 from vrrpd.runtime.vip_work import Announce, Command, Readd, RunHooks, Step
 
+__all__ = ["EPOLL_SLACK", "InstanceRunner"]
+
 NETLINK_TIMEOUT = 5.0
-# Linux lets a poll/epoll timeout expire late by 0.1% of its length (select_estimate_accuracy),
-# on top of epoll's whole milliseconds: 3.6 ms on a VRRPv2 Master_Down_Interval. Timers ask to
-# be woken that much early; a firing more than TIMER_TOLERANCE early is re-armed by the Router
-# for the same deadline, and that short wait has next to no slack.
-EPOLL_SLACK = 0.001
+# Timers ask to be woken EPOLL_SLACK early (vrrpd.runtime.timers); a firing more than
+# TIMER_TOLERANCE early is re-armed by the Router for the same deadline.
 # On becoming master the first advert waits until the VIPs are up and announced (bounded,
 # ADVERT_HOLD_MAX): see vrrpd.runtime.adverts.
 # A master stopping cleanly keeps serving its VIPs after the priority-0 advert until the new
@@ -84,7 +85,8 @@ class InstanceRunner:
                  on_transition: TransitionObserver | None = None,
                  routes: RouteStore | None = None,
                  global_config: Callable[[], GlobalConfig] | None = None,
-                 startup_delay: float = 0.0, vip_links: VipLinks | None = None) -> None:
+                 startup_delay: float = 0.0, vip_links: VipLinks | None = None,
+                 timers: Timers | None = None) -> None:
         self.cfg = cfg
         self.link = link
         # where each address goes (vrrpd.runtime.vip_links): `link`, or the VIP's own dev
@@ -100,7 +102,9 @@ class InstanceRunner:
         self.router = Router(router_params(cfg, primary_ip, startup_delay))
         self._on_transition = on_transition
         self._loop = asyncio.get_running_loop()
-        self._timers: dict[Timer, asyncio.TimerHandle] = {}
+        # one heap and handle for every instance of the daemon (vrrpd.runtime.timers)
+        self.timers = timers if timers is not None else Timers(self._loop)
+        self._firers = {timer: functools.partial(self._fire, timer) for timer in Timer}
         self._work: asyncio.Queue[Command] = asyncio.Queue()
         self._worker = self._loop.create_task(self._vip_worker(), name=f"vips-{cfg.name}")
         self._handover: asyncio.Event | None = None
@@ -180,8 +184,8 @@ class InstanceRunner:
     def apply(self, actions: list[act.Action]) -> None:
         """Carry out one batch of the Router's actions; the transition observers run after
         it (so a sync group's pulls never re-enter another member mid-batch)."""
-        becoming_master = any(isinstance(a, act.StateChanged) and a.new is act.State.MASTER
-                              for a in actions)
+        becoming_master = len(actions) > 1 and any(  # a lone SetTimer: a backup's advert
+            isinstance(a, act.StateChanged) and a.new is act.State.MASTER for a in actions)
         adding = False
         changes: list[act.StateChanged] = []
         for a in actions:
@@ -232,22 +236,15 @@ class InstanceRunner:
                 self._on_transition(self, change)
 
     def _set_timer(self, timer: Timer, deadline: float | None) -> None:
-        old = self._timers.pop(timer, None)
-        if old is not None:
-            old.cancel()
-        if deadline is not None:
-            lead = max(0.0, deadline - self._loop.time()) * EPOLL_SLACK
-            self._timers[timer] = self._loop.call_at(deadline - lead, self._fire, timer)
+        self.timers.set((self, timer), deadline, self._firers[timer])
 
     def _fire(self, timer: Timer) -> None:
-        self._timers.pop(timer, None)
         self.feed(TimerFired(timer))
 
     def _cancel_timers(self) -> None:
         self.adverts.cancel_hold()
-        for handle in self._timers.values():
-            handle.cancel()
-        self._timers.clear()
+        for timer in Timer:
+            self.timers.set((self, timer), None)
 
     def _transition(self, change: act.StateChanged) -> None:
         self.since_wall = time.time()

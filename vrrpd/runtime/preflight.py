@@ -12,7 +12,7 @@ from collections.abc import Callable
 from vrrpd.config.errors import ConfigProblem
 from vrrpd.config.host_conflicts import conflict, managed_vip_paths
 from vrrpd.config.model import InstanceConfig, VirtualIp
-from vrrpd.io.netlink import HeldAddress, LinkInfo, Netlink
+from vrrpd.io.netlink import HeldAddress, LinkInfo, Netlink, Snapshot
 from vrrpd.log import Logger
 from vrrpd.runtime.seams import IPAddress, IPInterface
 
@@ -32,16 +32,18 @@ class ConfigConflict(StartupError):
         super().__init__(f"{problem.path}: {problem.message}")
 
 
-async def check_host(nl: Netlink, cfg: InstanceConfig,
-                     where: Callable[[VirtualIp], int]) -> list[tuple[int, IPInterface]]:
+async def check_host(nl: Netlink, cfg: InstanceConfig, where: Callable[[VirtualIp], int],
+                     snapshot: Snapshot | None = None) -> list[tuple[int, IPInterface]]:
     """ConfigConflict for a VIP equal to a foreign address of its interface; returns the
-    (ifindex, address) of each VIP an earlier run of ours left behind."""
+    (ifindex, address) of each VIP an earlier run of ours left behind. A start-up Snapshot
+    answers instead of one dump per interface and family."""
     stale = []
     held: dict[tuple[int, int], list[HeldAddress]] = {}
     for path, vip, interface in managed_vip_paths(cfg):
         index, family = where(vip), ADDRESS_FAMILY[vip.interface.version]
         if (index, family) not in held:
-            held[(index, family)] = await nl.held(index, family)
+            held[(index, family)] = (snapshot.held(index, family) if snapshot is not None
+                                     else await nl.held(index, family))
         addresses = held[(index, family)]
         problem = conflict(path, vip, interface, [(h.address, h.ours) for h in addresses])
         if problem is not None:
@@ -52,9 +54,13 @@ async def check_host(nl: Netlink, cfg: InstanceConfig,
 
 
 async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger,
-                  index_of: Callable[[VirtualIp], int] | None = None) -> IPAddress:
+                  index_of: Callable[[VirtualIp], int] | None = None,
+                  snapshot: Snapshot | None = None) -> IPAddress:
     """Check the interface for `cfg` and clean stale VIPs (advertised and excluded, each on
-    the interface `index_of` says, by default `link`); returns the advert source address."""
+    the interface `index_of` says, by default `link`); returns the advert source address.
+
+    At start-up a Snapshot answers the address questions: one dump for all instances, where
+    a dump per instance made starting N instances cost N dumps of a table growing with N."""
     where = index_of or (lambda vip: link.index)
     if cfg.unicast_src_ip is not None:
         primary: IPAddress = cfg.unicast_src_ip
@@ -66,18 +72,22 @@ async def prepare(nl: Netlink, cfg: InstanceConfig, link: LinkInfo, log: Logger,
                                f"address of {cfg.interface}; add it there or remove "
                                "mcast_src_ip")  # fmt: skip
     else:
-        found = await nl.primary_address(link.index, ADDRESS_FAMILY[cfg.family])
+        family = ADDRESS_FAMILY[cfg.family]
+        found = (snapshot.primary_address(link.index, family) if snapshot is not None
+                 else await nl.primary_address(link.index, family))
         if found is None:
             kind = "IPv4" if cfg.family == 4 else "IPv6 link-local"
             raise StartupError(f"instances.{cfg.name}: interface {cfg.interface} has no "
                                f"{kind} address to send adverts from")  # fmt: skip
         primary = found
     for vip in cfg.managed_vips:
-        others = [i for i in await nl.owners(vip.interface.ip) if i != where(vip)]
+        owners = (snapshot.owners(vip.interface.ip) if snapshot is not None
+                  else await nl.owners(vip.interface.ip))
+        others = [i for i in owners if i != where(vip)]
         if others:
             raise StartupError(f"instances.{cfg.name}: VIP {vip.interface.ip} is already "
                                f"configured on another interface (ifindex {others[0]})")
-    for index, stale in await check_host(nl, cfg, where):  # a crashed run's leftovers
+    for index, stale in await check_host(nl, cfg, where, snapshot):  # crashed run's leftovers
         if await nl.remove_vip(index, stale):  # we start as BACKUP without them
             log.warning("removed stale VIP left by an earlier run",
                         instance=cfg.name, vip=str(stale))  # fmt: skip

@@ -80,6 +80,10 @@ class Listener:
     dropped: Counter[str] = field(default_factory=Counter)
     limit: LogLimiter = field(default_factory=LogLimiter)
     on_advert: AdvertObserver | None = None
+    # per VRID, the last accepted advert with its bytes: a master repeats the same bytes, and
+    # decoding and checking them again would give the same Advert (decode is a pure function)
+    last: dict[int, tuple[bytes, IPAddress, IPAddress, Receiver, Advert]] = field(
+        default_factory=dict)
 
     def dispatch(self, pkt: Received) -> None:
         """Validate one received packet and hand it to the instance of its VRID."""
@@ -99,7 +103,11 @@ class Listener:
             reason = DropReason.UNKNOWN_PEER
         elif not runner.cfg.unicast_peer and pkt.dst != GROUPS[pkt.dst.version]:
             reason = DropReason.WRONG_DESTINATION  # a multicast instance hears only the group
-        if reason is None:
+        last = self.last.get(data[1])
+        if reason is None and last is not None and last[0] == data and last[1] == pkt.src \
+                and last[2] == pkt.dst and last[3] is runner:
+            advert = last[4]  # the master's advert again, byte for byte: already checked
+        elif reason is None:
             try:
                 advert = decode(data, pkt.src, pkt.dst)
                 if advert.version != runner.cfg.version:
@@ -120,6 +128,7 @@ class Listener:
                 dst=str(pkt.dst),
             )
             return
+        self.last[data[1]] = (data, pkt.src, pkt.dst, runner, advert)
         runner.advert_received(pkt.src, advert)
         if self.on_advert is not None:
             self.on_advert(runner, pkt.src, advert)

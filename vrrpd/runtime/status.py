@@ -32,6 +32,7 @@ def daemon_status(daemon: Daemon) -> dict[str, Any]:
         "instances": [_instance_status(daemon, r) for r in daemon.runners.values()],
         "sync_groups": daemon.sync_groups.status(),
         "scripts": daemon.tracking.scripts_status(),
+        "track_processes": daemon.tracking.processes_status(),
         "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
                          for lst in daemon.listeners.values() if lst.dropped},
         "mqtt": daemon.mqtt.stats() if daemon.mqtt is not None else None,

@@ -9,7 +9,8 @@ cannot end a FAULT that a failing script still holds. Own faults are also report
 (the sync groups). Each script has one runner, started when the first instance tracking it is
 attached and stopped when the last one goes, whatever the number of instances tracking it.
 Tracked interfaces are followed by name (a re-created interface counts again); one missing at
-start counts as down."""
+start counts as down. Tracked processes share one /proc scanner (vrrpd.io.track_process),
+running while any instance tracks a process."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from vrrpd.config.model import Config, InstanceConfig
 from vrrpd.io.errors import VrrpIoError
 from vrrpd.io.netlink import LinkChanged, LinkInfo, LinkRemoved, NetlinkEvent
 from vrrpd.io.track_file import POLL_INTERVAL, FilePoller
+from vrrpd.io.track_process import ProcessWatcher
 from vrrpd.io.track_script import ScriptRunner
 from vrrpd.protocol.tracking import (
     Decision,
@@ -62,6 +64,9 @@ class TrackMonitor:
         self.on_fault = on_fault
         self.scripts: dict[str, ScriptRunner] = {}
         self.poller = FilePoller({}, self._file_changed, interval=file_interval)
+        self.processes = ProcessWatcher(
+            self._process_changed, interval=config.global_.track_process_interval
+        )
         self._links: dict[str, bool] = {}  # tracked interface name -> up
         self._own: dict[int, tuple[bool, bool]] = {}  # instance link index -> (up, removed)
         self._entries: dict[str, _Entry] = {}
@@ -108,6 +113,10 @@ class TrackMonitor:
                 del self.poller.files[name]
                 self.poller.values.pop(name, None)
                 self.poller.problems.pop(name, None)
+        self.processes.interval = config.global_.track_process_interval
+        self.processes.set_processes(
+            p for p in config.track_processes if self.processes.tracks(p.name)
+        )
         for name, entry in list(self._entries.items()):
             instance = next((i for i in config.instances if i.name == name), None)
             if instance is None:
@@ -132,6 +141,7 @@ class TrackMonitor:
         tracker.own_link(up, removed=removed)
         files = {f.name: f.file for f in self.config.track_files}
         scripts = {s.name: s for s in self.config.scripts}
+        await self._fill_processes(tracker)
         new_files = False
         for obj in tracker.objects:
             if obj.kind is TrackKind.INTERFACE:
@@ -146,6 +156,8 @@ class TrackMonitor:
                     )
                     runner.start()
                 tracker.set_script(obj.name, runner.state)
+            elif obj.kind is TrackKind.PROCESS:
+                continue
             elif obj.name not in self.poller.files:
                 self.poller.files[obj.name] = files[obj.name]
                 new_files = True
@@ -157,6 +169,27 @@ class TrackMonitor:
                 tracker.set_file(obj.name, self.poller.values.get(obj.name, 0))
         entry.ready = True
         self._update(entry.runner.name)
+
+    async def _fill_processes(self, tracker: Tracker) -> None:
+        """Start watching the processes `tracker` needs; a new one is scanned at once, so
+        an instance starts knowing its processes' quorums (as keepalived's start-up scan)."""
+        names = {obj.name for obj in tracker.objects if obj.kind is TrackKind.PROCESS}
+        if any(self.processes.state(name) is None for name in names):
+            defined = {p.name: p for p in self.config.track_processes}
+            watched = [defined[n] for n in names | self._watched_processes() if n in defined]
+            self.processes.set_processes(watched)
+            await self.processes.scan()
+            self.processes.start()
+        for name in names:
+            tracker.set_process(name, self.processes.state(name))
+
+    def _watched_processes(self) -> set[str]:
+        return {
+            obj.name
+            for entry in self._entries.values()
+            for obj in entry.tracker.objects
+            if obj.kind is TrackKind.PROCESS
+        }
 
     async def _link_up(self, name: str) -> bool:
         try:
@@ -176,6 +209,12 @@ class TrackMonitor:
         }
         for name in set(self.scripts) - tracked:
             await self.scripts.pop(name).close()
+        watched = self._watched_processes()
+        self.processes.set_processes(
+            p for p in self.config.track_processes if p.name in watched
+        )
+        if not watched:
+            await self.processes.close()
 
     # -- state changes ----------------------------------------------------------------------
 
@@ -200,6 +239,12 @@ class TrackMonitor:
         for name, entry in list(self._entries.items()):
             if entry.tracker.tracks(TrackKind.SCRIPT, script):
                 entry.tracker.set_script(script, up)
+                self._update(name)
+
+    def _process_changed(self, process: str, up: bool) -> None:
+        for name, entry in list(self._entries.items()):
+            if entry.tracker.tracks(TrackKind.PROCESS, process):
+                entry.tracker.set_process(process, up)
                 self._update(name)
 
     def _file_changed(self, file: str, value: int) -> None:
@@ -234,6 +279,9 @@ class TrackMonitor:
     def scripts_status(self) -> list[dict[str, object]]:
         return [runner.status() for runner in self.scripts.values()]
 
+    def processes_status(self) -> list[dict[str, object]]:
+        return self.processes.status()
+
     async def close(self) -> None:
         """Stop every script (runs in progress are killed) and the file poller."""
         self._entries.clear()
@@ -241,3 +289,4 @@ class TrackMonitor:
             await runner.close()
         self.scripts.clear()
         await self.poller.close()
+        await self.processes.close()

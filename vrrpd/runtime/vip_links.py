@@ -19,7 +19,8 @@ from vrrpd.io.errors import VrrpIoError
 from vrrpd.runtime.preflight import StartupError
 from vrrpd.runtime.seams import Announcer
 
-if TYPE_CHECKING:  # scapy (vrrpd.io.garp) is imported only when frames are built
+if TYPE_CHECKING:
+    from vrrpd.io.frames import FrameBook
     from vrrpd.io.garp import FrameSender
     from vrrpd.io.netlink import LinkInfo
 
@@ -90,11 +91,13 @@ def announcer(
     links: VipLinks,
     senders: dict[int, FrameSender],
     on_sent: Callable[[int], None],
+    book: FrameBook | None = None,
 ) -> Announcer:
     """One GarpSchedule per interface holding some of `cfg`'s addresses (advertised and
     excluded), its frames from that interface's MAC (none on an interface without one, such
     as lo); senders are shared per interface and opened here when missing (the daemon
-    closes them)."""
+    closes them). With a `book` the frames are built there (vrrpd.io.frames: scapy in a
+    short-lived subprocess), else here."""
     from vrrpd.io.garp import FrameSender, GarpSchedule, build_frames
 
     by_link: dict[int, tuple[LinkInfo, list[VirtualIp]]] = {links.own.index: (links.own, [])}
@@ -108,7 +111,9 @@ def announcer(
         sender = senders.get(index)
         if sender is None:
             sender = senders[index] = FrameSender(index)
-        frames = build_frames(link.mac, [vip.interface for vip in vips])
+        addresses = [vip.interface for vip in vips]
+        frames = (book.source(link.mac, addresses) if book is not None
+                  else build_frames(link.mac, addresses))
         schedules.append(
             GarpSchedule(sender, frames, repeat=cfg.garp_master_repeat,
                          interval=cfg.garp_interval, second_delay=cfg.garp_master_delay,
