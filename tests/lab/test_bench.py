@@ -40,6 +40,7 @@ from netns_lab.bench_report import (
 from vrrpd.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
+LAB_ENV = {**os.environ, "PYTHONPATH": str(REPO / "netns-lab")}  # the lab is not installed
 
 # -- floors and settings ----------------------------------------------------------------------
 
@@ -260,7 +261,7 @@ def test_quick_bench_measures_every_scenario_for_both(lab_session, tmp_path):
         text=True,
         timeout=110,
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO / "netns-lab")},  # the lab is not installed
+        env=LAB_ENV,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     data = json.loads(raw.read_text())
@@ -295,6 +296,7 @@ def test_routed_bench_rows(lab_session, tmp_path):
         text=True,
         timeout=110,
         cwd=REPO,
+        env=LAB_ENV,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     routed = json.loads(raw.read_text())["routed"]
