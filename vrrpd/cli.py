@@ -112,7 +112,7 @@ def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from vrrpd.runtime.daemon import run
+    from vrrpd.runtime.entry import run
 
     return run(args.config, args.socket, args.log_level)
 
@@ -133,19 +133,27 @@ def _add_status_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_cmd_status)
 
 
+def _config_socket(args: argparse.Namespace) -> str | None | bool:
+    """global.control_socket of `-c FILE` (None without it or with --socket); False, after
+    printing the problems, when FILE is invalid."""
+    if not args.config or args.socket:
+        return None
+    from vrrpd.config import ConfigError, load_config
+
+    try:
+        return load_config(args.config).global_.control_socket
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return False
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from vrrpd.control.client import ControlError, request, resolve_socket
     from vrrpd.control.status import render_json, render_table
 
-    config_socket = None
-    if args.config and not args.socket:
-        from vrrpd.config import ConfigError, load_config
-
-        try:
-            config_socket = load_config(args.config).global_.control_socket
-        except ConfigError as error:
-            print(error, file=sys.stderr)
-            return EXIT_USAGE
+    config_socket = _config_socket(args)
+    if config_socket is False:
+        return EXIT_USAGE
     try:
         status = request(resolve_socket(args.socket, config_socket))
     except ControlError as error:
@@ -179,15 +187,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from vrrpd.control.client import ControlError, request, resolve_socket
     from vrrpd.control.explain import render_json, render_text
 
-    config_socket = None
-    if args.config and not args.socket:
-        from vrrpd.config import ConfigError, load_config
-
-        try:
-            config_socket = load_config(args.config).global_.control_socket
-        except ConfigError as error:
-            print(error, file=sys.stderr)
-            return EXIT_USAGE
+    config_socket = _config_socket(args)
+    if config_socket is False:
+        return EXIT_USAGE
     try:
         reply = request(resolve_socket(args.socket, config_socket), "explain",
                         args={"instance": args.instance})

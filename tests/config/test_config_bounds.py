@@ -14,7 +14,7 @@ from vrrpd.cli import main
 from vrrpd.config import ConfigError, load_config, parse_config
 from vrrpd.config.addresses import Repeats
 from vrrpd.config.source import MAX_CONFIG_BYTES, MAX_NESTING, nesting_problem
-from vrrpd.runtime.daemon import run
+from vrrpd.runtime.entry import run
 
 HEAD = '[instances.VI_1]\ninterface = "eth0"\nvirtual_router_id = 51\n'
 VIPS = "instances.VI_1.virtual_ipaddress"

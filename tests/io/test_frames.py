@@ -88,6 +88,6 @@ def test_schedule_started_before_the_frames_exist_sends_once_they_do():
 
 
 def test_the_daemon_does_not_import_scapy():
-    code = ("import sys, vrrpd.runtime.daemon; "
+    code = ("import sys, vrrpd.runtime.entry; "
             "sys.exit(any(m == 'scapy' or m.startswith('scapy.') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

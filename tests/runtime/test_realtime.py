@@ -41,7 +41,7 @@ def test_not_permitted_is_one_clear_error(monkeypatch):
 
 
 def test_vrrpd_run_says_so_in_one_line_and_exits_1(monkeypatch, tmp_path, capsys):
-    from vrrpd.runtime import daemon
+    from vrrpd.runtime import entry as daemon  # `vrrpd run`
 
     config = tmp_path / "v.toml"
     config.write_text('[global]\nrealtime_priority = 10\n\n[instances.VI_1]\ninterface = "lo"\n'

@@ -11,13 +11,12 @@ import asyncio
 import contextlib
 import gc
 import signal
-import sys
 import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from vrrpd import __version__, log
-from vrrpd.config import Config, ConfigError, load_config
+from vrrpd.config import Config
 from vrrpd.config.model import InstanceConfig
 from vrrpd.control.client import ControlError
 from vrrpd.control.server import ControlServer
@@ -26,11 +25,7 @@ from vrrpd.io import errors as io_errors
 from vrrpd.io.frames import FrameBook
 from vrrpd.io.garp import FrameSender
 from vrrpd.io.netlink import (
-    AddressAdded,
-    AddressRemoved,
-    LinkChanged,
     LinkInfo,
-    LinkRemoved,
     Netlink,
     NetlinkEvent,
     Snapshot,
@@ -39,19 +34,17 @@ from vrrpd.io.netlink import (
 from vrrpd.io.rawsock import Received, VrrpSocket
 from vrrpd.io.route_types import RouteEvent
 from vrrpd.io.routes import RouteTable
-from vrrpd.privileges import missing_capabilities
 from vrrpd.protocol.actions import StateChanged
+from vrrpd.runtime import link_events
 from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
 from vrrpd.runtime.lifecycle import InterfaceLifecycle
 from vrrpd.runtime.loop_lag import LoopLag, lag_threshold
 from vrrpd.runtime.preflight import (
     ADDRESS_FAMILY,
-    ConfigConflict,
     StartupError,
     check_host,
     prepare,
 )
-from vrrpd.runtime.realtime import RealtimeError, set_realtime
 from vrrpd.runtime.receive import Listener
 from vrrpd.runtime.reload import reload as reload_config
 from vrrpd.runtime.seams import Announcer, Instance
@@ -440,56 +433,12 @@ class Daemon:
             self.notifier.watchdog()
             await asyncio.sleep(interval)
 
-    # -- netlink -------------------------------------------------------------------------
+    # -- netlink (vrrpd.runtime.link_events) ----------------------------------------------
     async def _watch_netlink(self) -> None:
-        nl = self.netlink
-        assert nl is not None
-        await watch_forever(nl.watch, self._netlink_event, what="netlink", log=self._log,
-                            on_restart=lambda: self._spawn(self._resync_links(), "link-resync"))
-
-    async def _resync_links(self) -> None:
-        """After a lost event stream: an instance whose interface vanished (or now has another
-        index) meanwhile is handled as if its LinkRemoved had arrived."""
-        nl = self.netlink
-        assert nl is not None
-        for r in list(self.runners.values()):
-            if r.name in self.lifecycle.lost:
-                continue
-            try:
-                link = await nl.link(r.cfg.interface)
-            except (io_errors.InterfaceMissing, ValueError):
-                link = None
-            except io_errors.VrrpIoError:
-                continue  # netlink itself is unwell: the next round tries again
-            if link is None or link.index != r.link.index:
-                self._netlink_event(LinkRemoved(r.link.index, r.cfg.interface))
+        await link_events.watch(self)
 
     def _netlink_event(self, ev: NetlinkEvent) -> None:
-        if isinstance(ev, AddressRemoved):
-            for r in self.runners.values():  # each checks its VIPs on that interface
-                r.vip_removed(ev.address, ev.ifindex)
-        elif isinstance(ev, AddressAdded):
-            if self.lifecycle.lost:
-                self.lifecycle.kick()  # a re-created interface got its address
-        elif isinstance(ev, LinkRemoved):
-            self.link_up[ev.ifindex] = False
-            self.tracking.link_event(ev)  # own links: FAULT until re-bound; tracked ones: down
-            for r in list(self.runners.values()):
-                if r.link.index == ev.ifindex:
-                    self.lifecycle.lose(r.name, r.cfg.interface, "removed")
-        elif isinstance(ev, LinkChanged):
-            was = self.link_up.get(ev.ifindex)
-            self.link_up[ev.ifindex] = ev.up
-            if was is not None and was != ev.up:
-                self._log.warning("link state changed", interface=ev.name, up=ev.up)
-            for r in list(self.runners.values()):  # renamed away: as good as removed
-                if (r.link.index == ev.ifindex and ev.name and ev.name != r.cfg.interface
-                        and r.name not in self.lifecycle.lost):
-                    self.tracking.link_event(LinkRemoved(ev.ifindex, r.cfg.interface))
-                    self.lifecycle.lose(r.name, r.cfg.interface, f"renamed to {ev.name}")
-            self.tracking.link_event(ev)  # instances' own links and tracked interfaces
-            if self.lifecycle.waiting_for(ev.name):
-                self.lifecycle.kick()
+        link_events.handle(self, ev)
 
     # -- reload (vrrpd.runtime.reload) ---------------------------------------------------------
     async def reload(self) -> None:
@@ -505,40 +454,3 @@ class Daemon:
 
         reply = explain_daemon(self, instance)
         return reply if "error" in reply else {"schema_version": SCHEMA_VERSION, **reply}
-
-def run(config_path: str, socket_path: str | None, log_level: str | None = None) -> int:
-    """Entry point for `vrrpd run`: 0 clean stop, 2 bad config, 1 runtime failure."""
-    from vrrpd.control.client import resolve_socket
-
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    for warning in config.warnings:
-        print(warning.render(config_path), file=sys.stderr)
-    log.configure(log_level or config.global_.log_level, journald=config.log.journald)
-    missing = missing_capabilities()
-    if missing:
-        print(f"vrrpd: error: vrrpd run needs root or the capabilities CAP_NET_ADMIN and "
-              f"CAP_NET_RAW (missing: {', '.join(missing)})", file=sys.stderr)
-        return 1
-    path = resolve_socket(socket_path, config.global_.control_socket)
-    if config.global_.realtime_priority:  # before any thread exists: they inherit it
-        try:
-            set_realtime(config.global_.realtime_priority)
-        except RealtimeError as exc:
-            print(f"vrrpd: error: {exc}", file=sys.stderr)
-            return 1
-    try:
-        return asyncio.run(Daemon(config, config_path, path).run())
-    except ConfigConflict as exc:
-        log.get().error("cannot start", error=str(exc))
-        print(ConfigError(config_path, [exc.problem]), file=sys.stderr)
-        return 2
-    except StartupError as exc:
-        log.get().error("cannot start", error=str(exc))
-        print(f"vrrpd: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
