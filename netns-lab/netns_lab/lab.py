@@ -232,12 +232,14 @@ class Lab:
     def rename_interface(self, host: HostRef, old: str, new: str) -> None:
         iface_faults.rename_interface(self.host(host), old, new)
 
-    def partition_vrrp(self, a: HostRef, b: HostRef) -> None:
-        """Drop VRRP between two hosts on the switch (other traffic still flows)."""
+    def partition_vrrp(self, a: HostRef, b: HostRef, *, one_way: bool = False,
+                       replace: bool = False) -> None:
+        """Drop VRRP between two hosts on the switch (other traffic still flows); only from
+        a to b when `one_way`; `replace` swaps out the current partition atomically."""
         ports_a, ports_b = self.host(a).plan.ports, self.host(b).plan.ports
         if ports_a == ports_b:
             raise ValueError("cannot partition a host from itself")
-        self._switch().partition_vrrp(ports_a, ports_b)
+        self._switch().partition_vrrp(ports_a, ports_b, one_way=one_way, replace=replace)
 
     def heal_vrrp(self) -> None:
         self._switch().heal_vrrp()

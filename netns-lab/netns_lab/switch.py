@@ -43,10 +43,14 @@ class Switch(Netns):
         (link,) = self.ip_json("link", "show", "dev", port)
         return "UP" in link.get("flags", [])
 
-    def partition_vrrp(self, a_ports: Sequence[str], b_ports: Sequence[str]) -> None:
-        """Drop VRRP (IPv4 and IPv6, multicast and unicast) between two sets of ports."""
-        rules = []
-        for src, dst in ((a_ports, b_ports), (b_ports, a_ports)):
+    def partition_vrrp(self, a_ports: Sequence[str], b_ports: Sequence[str], *,
+                       one_way: bool = False, replace: bool = False) -> None:
+        """Drop VRRP (IPv4 and IPv6, multicast and unicast) between two sets of ports; only
+        from a to b when `one_way`. `replace` swaps out the current partition in the same
+        (atomic) nft transaction, so no advert slips through in between."""
+        rules = [f"flush chain bridge {NFT_TABLE} partition"] if replace else []
+        pairs = [(a_ports, b_ports)] if one_way else [(a_ports, b_ports), (b_ports, a_ports)]
+        for src, dst in pairs:
             rule = f"add rule bridge {NFT_TABLE} partition iifname {_set(src)} oifname {_set(dst)}"
             rules.append(f"{rule} ip protocol {VRRP_PROTO} drop")
             rules.append(f"{rule} ip6 nexthdr {VRRP_PROTO} drop")

@@ -71,7 +71,9 @@ async def test_announced_kept_after_broker_restart_and_removed(broker):  # noqa:
     broker.stop()  # no persistence: every retained message is gone
     await until(lambda: not publisher.connected, what="disconnect")
     broker.start()
-    await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="again")
+    # connected is not enough: the re-publish of everything retained follows the connect
+    await until(lambda: publisher.stats()["in_sync"] and publisher.stats()["queued"] == 0,
+                what="again")
     assert len(await retained(broker.port, "homeassistant/#", wait=1.0)) == 4
     publisher.remove_discovery("VI_2")
     publisher.remove_discovery("VI_3")  # never announced: nothing to remove

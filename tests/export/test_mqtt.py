@@ -294,13 +294,36 @@ async def test_broker_restart_republishes_the_current_state(broker):
     await until(lambda: not publisher.connected, what="disconnect noticed while idle")
     publisher.publish_transition("VI_1", state("FAULT", "MASTER"))  # queued while down
     broker.start()
-    await until(lambda: publisher.connected, what="reconnect")
+    await until(lambda: publisher.stats()["in_sync"], what="reconnect and re-publish")
     await until(lambda: publisher.stats()["queued"] == 0, what="drain")
     kept = await retained(broker.port)
     assert kept["t/r1/availability"] == "online"
     assert kept["t/r1/VI_1/state"] == state("FAULT", "MASTER")
     assert kept["t/r1/VI_2/state"]["state"] == "BACKUP"
     assert publisher.stats()["reconnects"] == 1
+    await publisher.close()
+
+
+@aio(TEST_TIMEOUT)
+async def test_in_sync_only_once_the_connect_time_republish_is_done(broker, monkeypatch):
+    publisher = MqttPublisher(mqtt_config(broker.port), "r1", **FAST)
+    assert publisher.stats()["in_sync"] is False
+    publisher.publish_transition("VI_1", state("MASTER", "BACKUP"))
+    real_send = publisher._send
+
+    async def slow_send(client, item, *, force=False):
+        await asyncio.sleep(0.3)  # a slow broker: each retained publish takes a while
+        await real_send(client, item, force=force)
+
+    monkeypatch.setattr(publisher, "_send", slow_send)
+    publisher.start()
+    await until(lambda: publisher.connected, what="connect")
+    assert publisher.stats()["in_sync"] is False  # "online" and the state still on their way
+    await until(lambda: publisher.stats()["in_sync"], what="re-publish")
+    assert (await retained(broker.port))["t/r1/VI_1/state"]["state"] == "MASTER"
+    broker.stop()
+    await until(lambda: not publisher.connected, what="disconnect")
+    assert publisher.stats()["in_sync"] is False
     await publisher.close()
 
 

@@ -84,7 +84,42 @@ def test_a_single_claim_is_only_a_suspicion_that_expires():
     probes = of(Probe, actions)
     assert probes and all(p == Probe(VIP, OTHER_MAC) for p in probes)
     assert len(probes) <= AFTER + 1
+    # its claim may have pulled clients over: once it is quiet, our VIPs are announced again
+    assert of(Announce, actions) == [Announce()]
     assert d.deadline is None and d.episode is None
+
+
+def test_a_partition_healed_within_the_window_announces_once_the_other_is_quiet():
+    # the backup took over while VRRP was filtered, GARPed, and stepped down when VRRP came
+    # back after less than the window: no episode, but the clients it pulled over must return
+    d = master()
+    d.tick(0.1)
+    d.claim(VIP, OTHER_MAC, 0.40)  # its takeover GARP
+    holds_until = 0.55  # VRRP heals: it hears us and drops the VIP
+
+    def answer(probe: Probe, now: float) -> list:
+        return answered_by(d)(probe, now) if now < holds_until else []
+
+    announced = []
+    while d.deadline is not None and d.deadline <= 3.0:
+        now = d.deadline
+        for action in d.tick(now):
+            if isinstance(action, Probe):
+                assert answer(action, now) == []  # a suspicion, not yet an episode
+            elif isinstance(action, Announce):
+                announced.append(now)
+            else:
+                raise AssertionError(f"unexpected {action}")
+    assert len(announced) == 1
+    # after its last answer (just before the heal) plus the window, not before
+    assert holds_until + AFTER * INTERVAL - 0.11 < announced[0] <= holds_until + 0.5
+
+
+def test_no_announce_while_the_suspect_still_claims():
+    d = master()
+    d.claim(VIP, OTHER_MAC, 0.2)
+    actions = run_ticks(d, 0.2 + AFTER * INTERVAL - 0.01, answered_by(d))
+    assert of(Announce, actions) == []
 
 
 def test_claims_that_go_on_for_the_window_start_one_episode():

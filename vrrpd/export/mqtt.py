@@ -132,6 +132,7 @@ class MqttPublisher:
         self._closing = False
         self._log = log.get().bind(broker=f"{cfg.host}:{cfg.port}")
         self.connected = False
+        self.in_sync = False  # connected, and the connect-time re-publish is done
         self.published = 0
         self.dropped = 0
         self.connects = 0
@@ -190,6 +191,7 @@ class MqttPublisher:
             "dropped": self.dropped,
             "reconnects": max(0, self.connects - 1),
             "queued": self._queue.qsize(),
+            "in_sync": self.in_sync,
             "last_error": self.last_error,
         }
 
@@ -261,7 +263,7 @@ class MqttPublisher:
                     attempts=failures,
                 )
             finally:
-                self.connected = False
+                self.connected = self.in_sync = False
             if self._closing:
                 return
             await asyncio.sleep(delay)
@@ -277,6 +279,7 @@ class MqttPublisher:
             await self._send(client, _StateDue(instance), force=True)
         if self._inflight is not None:
             await self._send(client, self._inflight)
+        self.in_sync = True  # the broker holds everything retained again
         watch = asyncio.ensure_future(self._watch(client))
         try:
             while True:

@@ -25,7 +25,10 @@ An episode ends when we leave MASTER, or when the other party's evidence (claims
 replies, or its adverts) stops for `after` intervals, e.g. because VRRP got through again
 and it stepped down. In that last case we stay master and ask for an Announce (the full GARP
 schedule, whose second burst lands after the clients' ARP lock time): clients the other
-party pulled over must come back to us. There is one episode at a time, and exactly one
+party pulled over must come back to us. A suspicion that ends without becoming an episode
+asks for an Announce too: a claim shorter than the window (the old master's last GARP, or a
+partition healed within the window) still pulled clients over, and its author is quiet now,
+so announcing cannot start a tug of war. There is one episode at a time, and exactly one
 SplitBrainStarted and one SplitBrainHealed per episode: further evidence only keeps it going.
 """
 
@@ -226,6 +229,8 @@ class SplitBrainDetector:
         for mac, track in list(self._suspects.items()):
             if now - track.last > window:
                 del self._suspects[mac]
+                if Announce() not in actions:
+                    actions.append(Announce())  # clients its claims pulled over come back
         for src, track in list(self._masters.items()):
             if now - track.last > track.window:
                 del self._masters[src]
