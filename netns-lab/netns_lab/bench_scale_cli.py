@@ -23,6 +23,9 @@ def add_scale_arguments(bench: argparse.ArgumentParser) -> None:
                        help="seconds of CPU time measured per case (default 10)")
     group.add_argument("--hog-seconds", type=float, default=60.0,
                        help="CPU hog duration per variant, 0 = skip (default 60; 600 = 10 min)")
+    group.add_argument("--hog-variants", default=None,
+                       help="comma-separated hog variants (default: all of vrrpd, vrrpd rt, "
+                            "keepalived, keepalived rt)")
     group.add_argument("--png", type=Path, default=DEFAULT_PNG,
                        help=f"write the picture here (default docs/{DEFAULT_PNG.name})")
 
@@ -33,6 +36,14 @@ def cmd_scale(args: argparse.Namespace) -> int:
 
     prefix = validate_prefix(args.prefix or new_prefix())
     cases = [c for c in args.cases.split(",") if c]
+    variants = None
+    if args.hog_variants:
+        from .bench_hog import HOG_VARIANTS
+
+        variants = tuple(v.strip() for v in args.hog_variants.split(",") if v.strip())
+        unknown = [v for v in variants if v not in HOG_VARIANTS]
+        if unknown:
+            raise SystemExit(f"--hog-variants: unknown {unknown}; choose from {HOG_VARIANTS}")
 
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # unwinds through every Lab, which tears itself down
@@ -40,7 +51,8 @@ def cmd_scale(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, interrupted)
     try:
         results = run_scale(cases, prefix=prefix, window=args.cost_window,
-                            hog_s=args.hog_seconds, say=lambda line: print(line, flush=True))
+                            hog_s=args.hog_seconds, hog_variants=variants,
+                            say=lambda line: print(line, flush=True))
     finally:
         signal.signal(signal.SIGTERM, previous)
     print()

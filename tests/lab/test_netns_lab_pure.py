@@ -411,3 +411,10 @@ def test_cli_reports_bad_arguments():
     assert cli_main(["up", "--prefix", "BAD"]) == 1
     with pytest.raises(SystemExit):
         cli_main(["frobnicate"])
+
+
+def test_bench_hog_variants_are_checked_before_any_lab(capsys):
+    from netns_lab.__main__ import main
+
+    with pytest.raises(SystemExit, match="unknown \\['vrrpd fast'\\]"):
+        main(["bench", "--scale", "--cases", "", "--hog-variants", "vrrpd,vrrpd fast"])
