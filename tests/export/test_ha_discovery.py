@@ -14,6 +14,7 @@ from tests.export.test_mqtt import (  # the private-broker helpers
     broker,  # noqa: F401 - pytest fixture
     mqtt_config,
     retained,
+    settled,
     state,
     until,
 )
@@ -51,7 +52,7 @@ async def test_off_by_default(broker):  # noqa: F811
     publisher.start()
     publisher.publish_discovery("VI_1")
     publisher.publish_transition("VI_1", state("MASTER", "BACKUP"))
-    await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="sent")
+    await until(lambda: settled(publisher), what="sent")
     assert not [t for t in await retained(broker.port, "homeassistant/#", wait=1.0)]
     await publisher.close()
 
@@ -64,7 +65,7 @@ async def test_announced_kept_after_broker_restart_and_removed(broker):  # noqa:
     publisher.publish_discovery("VI_1")
     publisher.publish_discovery("VI_2")
     publisher.publish_transition("VI_1", state("MASTER", "BACKUP"))
-    await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="sent")
+    await until(lambda: settled(publisher), what="sent")
     kept = await retained(broker.port, "homeassistant/#", wait=1.0)
     assert kept[SENSOR]["state_topic"] == "t/r1/VI_1/state" and BINARY in kept
     assert len(kept) == 4
@@ -72,7 +73,7 @@ async def test_announced_kept_after_broker_restart_and_removed(broker):  # noqa:
     await until(lambda: not publisher.connected, what="disconnect")
     broker.start()
     # connected is not enough: the re-publish of everything retained follows the connect
-    await until(lambda: publisher.stats()["in_sync"] and publisher.stats()["queued"] == 0,
+    await until(lambda: settled(publisher),
                 what="again")
     assert len(await retained(broker.port, "homeassistant/#", wait=1.0)) == 4
     publisher.remove_discovery("VI_2")

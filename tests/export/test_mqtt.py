@@ -126,6 +126,12 @@ def _decode(payload) -> object:
         return text
 
 
+def settled(publisher: MqttPublisher) -> bool:
+    """Connected, the connect-time re-publish done and nothing queued: the broker has it all."""
+    stats = publisher.stats()
+    return stats["in_sync"] and stats["queued"] == 0
+
+
 async def until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -272,7 +278,7 @@ async def test_queued_states_collapse_to_the_newest_one(broker):
     async with aiomqtt.Client("127.0.0.1", broker.port, timeout=2) as sub:
         await sub.subscribe("t/r1/VI_1/+", qos=1)
         publisher.start()
-        await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="sent")
+        await until(lambda: settled(publisher), what="sent")
         try:
             async with asyncio.timeout(0.3):
                 async for msg in sub.messages:
@@ -289,7 +295,7 @@ async def test_broker_restart_republishes_the_current_state(broker):
     publisher.start()
     publisher.publish_transition("VI_1", state("MASTER", "BACKUP"))
     publisher.publish_transition("VI_2", state("BACKUP", "INIT", instance="VI_2"))
-    await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="sent")
+    await until(lambda: settled(publisher), what="sent")
     broker.stop()  # no persistence: the retained messages are gone with it
     await until(lambda: not publisher.connected, what="disconnect noticed while idle")
     publisher.publish_transition("VI_1", state("FAULT", "MASTER"))  # queued while down
@@ -453,7 +459,7 @@ async def test_tls_with_username_and_password(tls_broker):
     publisher = MqttPublisher(cfg, "r1", **FAST)
     publisher.start()
     publisher.publish_transition("VI_1", state("MASTER", "BACKUP"))
-    await until(lambda: publisher.connected and publisher.stats()["queued"] == 0, what="sent")
+    await until(lambda: settled(publisher), what="sent")
     kept = await retained(
         broker_.port,
         username="vrrpd",
