@@ -10,13 +10,13 @@ be a regular file before reading, so a FIFO put there cannot stall the daemon.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import stat
 from collections.abc import Callable, Mapping
 
 from vrrpd import log
+from vrrpd.io.background import BackgroundTask
 
 POLL_INTERVAL = 1.0
 MAX_READ = 4096
@@ -46,7 +46,7 @@ def read_value(path: str) -> tuple[int, str | None]:
     return int(text), None
 
 
-class FilePoller:
+class FilePoller(BackgroundTask):
     """Reads every tracked file each `interval` and reports the values that changed."""
 
     def __init__(
@@ -61,7 +61,7 @@ class FilePoller:
         self.interval = interval
         self.values: dict[str, int] = {}
         self.problems: dict[str, str] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._task_name = "track-files"
         self._log = log.get()
 
     def poll(self) -> None:
@@ -80,17 +80,6 @@ class FilePoller:
             if self.values.get(name) != value:
                 self.values[name] = value
                 self.on_change(name, value)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name="track-files")
-
-    async def close(self) -> None:
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _loop(self) -> None:
         while True:

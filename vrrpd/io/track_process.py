@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vrrpd import log
+from vrrpd.io.background import BackgroundTask
 from vrrpd.protocol.process_match import ParamMatch, ProcessPattern, Quorum
 
 SCAN_INTERVAL = 1.0
@@ -120,7 +121,7 @@ class _Tracked:
     quorum: Quorum
 
 
-class ProcessWatcher:
+class ProcessWatcher(BackgroundTask):
     """Scans every `interval` while any process is tracked; reports quorum changes."""
 
     def __init__(
@@ -137,7 +138,7 @@ class ProcessWatcher:
         self.last_scan_ms = 0.0
         self._tracked: dict[str, _Tracked] = {}
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._task_name = "track-procs"
         self._wake = asyncio.Event()
         self._log = log.get()
 
@@ -209,17 +210,6 @@ class ProcessWatcher:
         self._log.info("tracked process quorum " + ("held" if held else "lost"),
                        track_process=name, count=tracked.quorum.count)  # fmt: skip
         self.on_change(name, held)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name="track-procs")
-
-    async def close(self) -> None:
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()

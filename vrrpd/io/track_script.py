@@ -20,13 +20,14 @@ from collections.abc import Callable
 from typing import Any
 
 from vrrpd import log
+from vrrpd.io.background import BackgroundTask
 
 REAP_TIMEOUT = 5.0
 
 StateCallback = Callable[[str, bool], None]  # (script name, up)
 
 
-class ScriptRunner:
+class ScriptRunner(BackgroundTask):
     """Runs one `ScriptConfig` (vrrpd.config.model) until closed; reports state changes."""
 
     def __init__(self, cfg: Any, on_change: StateCallback | None = None) -> None:
@@ -38,27 +39,13 @@ class ScriptRunner:
         self.timeouts = 0
         self.last_result: str | None = None  # "exit 0", "exit 3", "timeout", "error: ..."
         self._streak = 0  # consecutive results that disagree with `state`
-        self._task: asyncio.Task[None] | None = None
+        self._task_name = f"script-{cfg.name}"
         self._last_error: str | None = None
         self._log = log.get().bind(script=cfg.name)
 
     @property
     def name(self) -> str:
         return self.cfg.name
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._loop(), name=f"script-{self.cfg.name}"
-            )
-
-    async def close(self) -> None:
-        """Stop running; a run in progress is killed with its process group."""
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     def record(self, ok: bool) -> bool:
         """Count one result against rise/fall; True when it changed the state."""
