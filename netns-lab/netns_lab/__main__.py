@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .bench import add_bench_parser
+from .bench_cli import add_bench_parser
 from .chaos import add_chaos_parser
 from .demo import demo_keepalived
 from .errors import LabError
