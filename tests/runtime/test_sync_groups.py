@@ -216,7 +216,30 @@ def test_group_hooks_run_once_per_group_transition(tmp_path):
 
 
 def test_group_job_without_hooks_is_empty():
-    assert group_job(G1, new="MASTER", old="BACKUP", reason="r").commands == ()
+    job = group_job(G1, new="MASTER", old="BACKUP", reason="r")
+    assert job.commands == () and job.empty
+
+
+def test_group_transitions_write_keepalived_group_lines_to_the_fifo():
+    # keepalived writes `GROUP "G1" MASTER 0` next to the members' INSTANCE lines; a FIFO
+    # reader written for keepalived sees the same lines from vrrpd, also without group hooks
+    jobs = Jobs()
+    clock = [10.0]
+    groups = SyncGroups([G1], make_hooks=jobs, fifo="/run/vrrpd.fifo")
+    members = [Member(f"VI_{n}", groups, clock) for n in (1, 2, 3)]
+    for member in members:
+        groups.attach(member)
+        member.feed(Startup())
+    members[0].master_down()
+    members[1].fault("down")
+    assert [job.fifo_lines for job in jobs.jobs] == [
+        (("/run/vrrpd.fifo", 'GROUP "G1" BACKUP 0\n'),),
+        (("/run/vrrpd.fifo", 'GROUP "G1" MASTER 0\n'),),
+        (("/run/vrrpd.fifo", 'GROUP "G1" FAULT 0\n'),),
+    ]
+    assert all(job.commands == () for job in jobs.jobs)
+    groups.reconfigure([G1], None)  # the FIFO removed from the config by a reload
+    assert group_job(G1, new="MASTER", old="BACKUP", reason="r", fifo=groups.fifo).empty
 
 
 def test_group_hooks_really_run(tmp_path: Path):

@@ -46,7 +46,8 @@ class RawGlobal(_Table):
     PRIORITY`, the state hooks only their own arguments)."""
     notify_fifo: str | None = None
     """Absolute path of a FIFO that gets keepalived's notify lines (`INSTANCE "VI_1" MASTER
-    100`); created if missing, never blocks (a line is dropped when nobody reads)."""
+    100`, `GROUP "G1" MASTER 0`); created if missing, never blocks (a line is dropped when
+    nobody reads)."""
     startup_delay: float = 0.0
     """Seconds (0..3600) after start during which no instance takes over: instances stay
     BACKUP and follow any master they hear."""

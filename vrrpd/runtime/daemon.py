@@ -87,7 +87,7 @@ class Daemon:
         self._started_monotonic = time.monotonic()  # global.startup_delay counts from here
         # sync groups pull their members along; tracking feeds every InterfaceDown/Up and
         # PriorityChanged, and tells the groups about each instance's own faults
-        self.sync_groups = SyncGroups(config.sync_groups)
+        self.sync_groups = SyncGroups(config.sync_groups, fifo=config.global_.notify_fifo)
         self.tracking = TrackMonitor(config, on_fault=self.sync_groups.fault_changed)
         self.notifier = Notifier()
         self.mqtt: MqttPublisher | None = None

@@ -51,7 +51,7 @@ async def reload(daemon: Daemon) -> None:
             daemon._log.warning("config warning", warning=warning.render(daemon.config_path))
         old = dict(daemon.runners)
         moved = daemon.sync_groups.moved(new.sync_groups)  # restarted: no stale group state
-        daemon.sync_groups.reconfigure(new.sync_groups)
+        daemon.sync_groups.reconfigure(new.sync_groups, new.global_.notify_fifo)
         await daemon.tracking.reconfigure(new)
         to_stop, to_start = [], []
         for cfg in new.instances:

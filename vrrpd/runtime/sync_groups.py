@@ -25,10 +25,13 @@ from typing import Protocol
 from vrrpd import log
 from vrrpd.config.model import SyncGroupConfig
 from vrrpd.io.hooks import HookCommand, HookJob, HookRunner
+from vrrpd.io.notify_fifo import fifo_line
 from vrrpd.protocol.actions import StateChanged
 from vrrpd.protocol.events import Event
 from vrrpd.protocol.sync_group import Decision, SyncGroupLogic
 from vrrpd.runtime.notify import STATE_HOOK
+
+FIFO_STATES = frozenset({"MASTER", "BACKUP", "FAULT"})  # the group states keepalived writes
 
 
 class Member(Protocol):
@@ -76,12 +79,14 @@ class SyncGroups:
         *,
         make_hooks: Callable[[str, HookCounters], Hooks] = HookRunner,
         clock: Callable[[], float] = time.time,
+        fifo: str | None = None,
     ) -> None:
+        self.fifo = fifo  # the global notify_fifo: keepalived's GROUP lines go there too
         self._make_hooks = make_hooks
         self._clock = clock
         self._log = log.get()
         self._groups: dict[str, SyncGroup] = {}
-        self.reconfigure(groups)
+        self.reconfigure(groups, fifo)
 
     # -- membership ---------------------------------------------------------------------------
 
@@ -96,9 +101,10 @@ class SyncGroups:
         new = {m: (g.name, g.instances) for g in groups for m in g.instances}
         return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
 
-    def reconfigure(self, groups: Iterable[SyncGroupConfig]) -> None:
+    def reconfigure(self, groups: Iterable[SyncGroupConfig], fifo: str | None = None) -> None:
         """Take the groups of a (re)loaded config. A group with the same name and members keeps
         its state and members (its hooks may change); any other starts empty, in INIT."""
+        self.fifo = fifo
         kept: dict[str, SyncGroup] = {}
         for cfg in groups:
             group = self._groups.get(cfg.name)
@@ -155,8 +161,8 @@ class SyncGroups:
                 reason=changed.reason,
             )
             job = group_job(group.cfg, new=changed.new.value, old=changed.old.value,
-                            reason=changed.reason)  # fmt: skip
-            if job.commands:
+                            reason=changed.reason, fifo=self.fifo)  # fmt: skip
+            if not job.empty:
                 if group.hooks is None:
                     group.hooks = self._make_hooks(f"sync-group-{group.cfg.name}", group.counters)
                 group.hooks.submit(job)
@@ -191,8 +197,10 @@ class SyncGroups:
                 await group.hooks.close(grace)
 
 
-def group_job(cfg: SyncGroupConfig, *, new: str, old: str, reason: str) -> HookJob:
-    """The hooks of group `cfg` entering state `new` (empty when none are configured)."""
+def group_job(cfg: SyncGroupConfig, *, new: str, old: str, reason: str,
+              fifo: str | None = None) -> HookJob:
+    """The hooks of group `cfg` entering state `new` (empty when none are configured), and
+    keepalived's `GROUP "NAME" STATE 0` line for the notify FIFO when one is configured."""
     commands = []
     path = f"sync_groups.{cfg.name}"
     state_key = STATE_HOOK.get(new)
@@ -214,4 +222,6 @@ def group_job(cfg: SyncGroupConfig, *, new: str, old: str, reason: str) -> HookJ
             "VRRPD_OLD_STATE": old,
             "VRRPD_REASON": reason,
         },
+        fifo_lines=((fifo, fifo_line("GROUP", cfg.name, new, 0)),)
+        if fifo is not None and new in FIFO_STATES else (),
     )
