@@ -660,3 +660,17 @@ def test_an_ipv6_vmac_gets_vrrpd_s_name_and_a_remark():
         "(keepalived: vrrp.VRID); write use_vmac NAME to keep keepalived's name"
     ]
     assert conversion.lost == []
+
+
+def test_a_sync_groups_notify_stop_is_carried_over(bin_dir):
+    text = (
+        instance_text("")
+        + instance_text("", name="VI_2").replace("51", "52").replace(".100/", ".101/")
+        + "vrrp_sync_group G {\n group {\n  VI_1 VI_2\n }\n"
+        + f' notify_stop "{bin_dir}/notify"\n}}\n'
+    )
+    conversion, config = load(text)
+    (group,) = config.sync_groups
+    assert group.notify_stop == (f"{bin_dir}/notify",)
+    assert group.notify_convention == "keepalived"
+    assert not [n for n in notes_of(conversion) if "notify_stop" in n]

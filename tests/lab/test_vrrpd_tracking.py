@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from netns_lab import wait_until
-from vrrpd_support import VIP4, instance, status, vrrpd_conf, wait_holder, wait_state
+from vrrpd_support import VIP4, instance, status, stop, vrrpd_conf, wait_holder, wait_state
 
 pytestmark = pytest.mark.lab
 
@@ -198,3 +198,15 @@ def test_startup_delay_keeps_a_fresh_higher_node_from_preempting_early(lab):
     assert time.monotonic() - seen_backup >= 1.5
     wait_state(r2, "BACKUP")
     wait_holder(lab_, VIP4, "r1")
+
+
+def test_a_clean_stop_runs_the_sync_groups_notify_stop_once(lab):
+    lab_ = lab()
+    out = lab_.dir / "group-stop.txt"
+    hook = f'notify_stop = ["/bin/sh", "-c", "echo \\"$@\\" >> {out}", "hook"]\n'
+    r1 = lab_.start_vrrpd("r1", grouped_conf("r1", 150) + hook)
+    wait_state(r1, "MASTER", name="VI_1")
+    wait_state(r1, "MASTER", name="VI_2")
+    assert not out.exists()
+    assert stop(r1) == 0
+    assert out.read_text().splitlines() == ["G1 STOP MASTER"]

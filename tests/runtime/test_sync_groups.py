@@ -303,3 +303,33 @@ def test_reconfigure_keeps_an_unchanged_group_and_its_state(world):
     groups.reconfigure([SyncGroupConfig(name="G1", instances=("VI_1", "VI_2"))])
     assert group_state(groups) == "INIT"
     assert groups.status()[0]["members"] == ["VI_1", "VI_2"]
+
+
+def test_a_clean_stop_runs_each_started_groups_stop_hooks_once():
+    jobs = Jobs()
+    clock = [10.0]
+    cfg = SyncGroupConfig(name="G1", instances=("VI_1", "VI_2"), notify=("/bin/echo",),
+                          notify_stop=("/bin/true",), notify_convention="keepalived")
+    idle = SyncGroupConfig(name="G2", instances=("VI_3", "VI_4"), notify_stop=("/bin/true",))
+    groups = SyncGroups([cfg, idle], make_hooks=jobs, fifo="/run/f")
+    a, b = Member("VI_1", groups, clock), Member("VI_2", groups, clock)
+    for member in (a, b):
+        groups.attach(member)
+        member.feed(Startup())
+    a.master_down()
+    jobs.jobs.clear()
+    groups.stopped()
+    (job,) = jobs.jobs  # G2 never got a state: nothing to stop
+    assert [c.argv for c in job.commands] == [
+        ("/bin/true",), ("/bin/echo", "GROUP", "G1", "STOP", "0")]
+    assert [c.key for c in job.commands] == ["sync_groups.G1.notify_stop", "sync_groups.G1.notify"]
+    assert job.args == ("G1", "STOP", "MASTER") and job.env["VRRPD_STATE"] == "STOP"
+    assert job.fifo_lines == (("/run/f", 'GROUP "G1" STOP 0\n'),)
+
+
+def test_a_group_without_stop_hooks_or_fifo_submits_nothing_at_stop(world):
+    groups, members, jobs = world
+    members[0].master_down()
+    count = len(jobs.jobs)
+    groups.stopped()
+    assert len(jobs.jobs) == count

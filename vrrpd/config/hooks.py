@@ -30,7 +30,7 @@ HOOK_KEYS = (
     "notify_master_rx_lower_pri",
     "notify",
 )
-GROUP_HOOK_KEYS = ("notify_master", "notify_backup", "notify_fault", "notify")
+GROUP_HOOK_KEYS = ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify")
 CONVENTIONS = ("vrrpd", "keepalived")
 MAX_TIMEOUT = 3600.0
 MAX_FIFO_PATH = 4095

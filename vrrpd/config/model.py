@@ -183,6 +183,7 @@ class SyncGroupConfig(_Frozen):
     notify_master: tuple[str, ...] = ()
     notify_backup: tuple[str, ...] = ()
     notify_fault: tuple[str, ...] = ()
+    notify_stop: tuple[str, ...] = ()
     notify_timeout: float = 10.0
     notify_convention: str | None = None  # "keepalived": as keepalived calls group hooks
 

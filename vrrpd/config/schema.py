@@ -404,6 +404,8 @@ class RawSyncGroup(_Table):
     """Hook run when the group enters BACKUP."""
     notify_fault: tuple[str, ...] = ()
     """Hook run when the group enters FAULT."""
+    notify_stop: tuple[str, ...] = ()
+    """Hook run once when the daemon stops cleanly (the group's last state was not INIT)."""
     notify_timeout: float = 10.0
     """Seconds (more than 0, at most 3600) before a group hook's process group is killed."""
     notify_convention: str | None = None

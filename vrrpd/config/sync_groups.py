@@ -66,6 +66,7 @@ def build_sync_groups(
                     notify_master=raw.notify_master,
                     notify_backup=raw.notify_backup,
                     notify_fault=raw.notify_fault,
+                    notify_stop=raw.notify_stop,
                     notify_timeout=raw.notify_timeout,
                     notify_convention=raw.notify_convention,
                 )

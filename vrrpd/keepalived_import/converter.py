@@ -35,7 +35,7 @@ GLOBAL_DEFAULTS = {  # global_defs keyword -> (vrrpd instance key, low, high)
 }
 RFC_GROUPS = {"vrrp_mcast_group4": "224.0.0.18", "vrrp_mcast_group6": "ff02::12"}
 FIFO_KEYS = ("notify_fifo", "vrrp_notify_fifo")
-GROUP_NOTIFY_KEYS = ("notify_master", "notify_backup", "notify_fault", "notify")
+GROUP_NOTIFY_KEYS = ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify")
 
 
 @dataclass
@@ -284,9 +284,6 @@ def _sync_group(node: Node, instances: dict[str, Table], notes: Notes) -> Table 
                 table["notify_convention"] = "keepalived"
         elif key in ("track_interface", "track_script", "track_file", "track_process"):
             notes.drop(child, "track it in each member instance instead")
-        elif key == "notify_stop":
-            notes.drop(child, "vrrpd runs no sync-group hooks at a clean stop; use the "
-                       "members' notify_stop")
         elif key in ("smtp_alert", "notify_priority_changes"):
             notes.drop(child, "vrrpd sends no mail; use a notify hook or MQTT"
                        if key == "smtp_alert" else "vrrpd reports priorities in its status",

@@ -191,6 +191,7 @@ class Daemon:
                 await r.close()
         for name in list(self.vmacs.links):  # also those of instances that failed to start
             await self.vmacs.remove(self.netlink, name)
+        self.sync_groups.stopped()
         await self.sync_groups.close(HOOK_GRACE_AT_STOP)
         self.split_brain.close()
         for task in list(self._tasks):

@@ -12,7 +12,8 @@ The group's notify hooks run once per group transition (not per member), in orde
 group's own HookRunner: the state hook (`notify_master`, `notify_backup`, `notify_fault`), then
 `notify`, each with `GROUP NEW_STATE OLD_STATE` appended and VRRPD_GROUP, VRRPD_STATE,
 VRRPD_OLD_STATE, VRRPD_REASON in the environment. They start at once; they do not wait for the
-members' VIP work. A clean stop runs no group hooks.
+members' VIP work. A clean stop runs each started group's `notify_stop` (and `notify` with
+STOP) once, after its members have stopped.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from vrrpd.protocol.events import Event
 from vrrpd.protocol.sync_group import Decision, SyncGroupLogic
 from vrrpd.runtime.notify import STATE_HOOK
 
-FIFO_STATES = frozenset({"MASTER", "BACKUP", "FAULT"})  # the group states keepalived writes
+FIFO_STATES = frozenset({"MASTER", "BACKUP", "FAULT", "STOP"})  # what keepalived writes
+STOP = "STOP"  # the pseudo-state of a clean stop, as keepalived names it
 
 
 class Member(Protocol):
@@ -160,12 +162,9 @@ class SyncGroups:
                 new=changed.new.value,
                 reason=changed.reason,
             )
-            job = group_job(group.cfg, new=changed.new.value, old=changed.old.value,
-                            reason=changed.reason, fifo=self.fifo)  # fmt: skip
-            if not job.empty:
-                if group.hooks is None:
-                    group.hooks = self._make_hooks(f"sync-group-{group.cfg.name}", group.counters)
-                group.hooks.submit(job)
+            self._submit(group, group_job(group.cfg, new=changed.new.value,
+                                          old=changed.old.value, reason=changed.reason,
+                                          fifo=self.fifo))  # fmt: skip
         for order in decision.orders:
             member = group.members.get(order.member)
             try:
@@ -174,7 +173,22 @@ class SyncGroups:
             finally:
                 group.logic.fed(order.member)
 
+    def _submit(self, group: SyncGroup, job: HookJob) -> None:
+        if not job.empty:
+            if group.hooks is None:
+                group.hooks = self._make_hooks(f"sync-group-{group.cfg.name}", group.counters)
+            group.hooks.submit(job)
+
     # -- status and stop --------------------------------------------------------------------
+
+    def stopped(self, reason: str = "shutdown") -> None:
+        """The daemon stopped its instances cleanly: each group that got a state runs its
+        stop hooks once (the members ran theirs); `close` then waits for them."""
+        for group in self._groups.values():
+            old = group.logic.state.value
+            if old != "INIT":
+                self._submit(group, group_job(group.cfg, new=STOP, old=old, reason=reason,
+                                              fifo=self.fifo))  # fmt: skip
 
     def status(self) -> list[dict[str, object]]:
         return [
@@ -203,7 +217,7 @@ def group_job(cfg: SyncGroupConfig, *, new: str, old: str, reason: str,
     keepalived's `GROUP "NAME" STATE 0` line for the notify FIFO when one is configured."""
     commands = []
     path = f"sync_groups.{cfg.name}"
-    state_key = STATE_HOOK.get(new)
+    state_key = "notify_stop" if new == STOP else STATE_HOOK.get(new)
     kept = getattr(cfg, "notify_convention", None) == "keepalived"  # vrrpd.notify
     if state_key is not None and getattr(cfg, state_key):
         commands.append(HookCommand(getattr(cfg, state_key), cfg.notify_timeout,
