@@ -241,3 +241,12 @@ def test_loop_lag_is_exported_as_max_and_recent():
     assert families["vrrpd_loop_lag_max_seconds"].samples[0].value == 0.25
     assert families["vrrpd_loop_lag_recent_seconds"].samples[0].value == 0.25
     assert families["vrrpd_loop_lag_threshold_seconds"].samples[0].value == 0.09
+
+
+def test_notify_fifo_lines_written_and_dropped():
+    status = daemon_status(instance_status())
+    assert "vrrpd_notify_fifo" not in render(status)  # no FIFO configured
+    status["notify_fifo"] = {"path": "/run/k.fifo", "written": 7, "dropped": 2}
+    parsed = samples(render(status))
+    assert value(parsed, "vrrpd_notify_fifo_lines_total", outcome="written") == 7
+    assert value(parsed, "vrrpd_notify_fifo_lines_total", outcome="dropped") == 2

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from vrrpd.io.notify_fifo import NotifyFifo, fifo_line
+from vrrpd.io.notify_fifo import NotifyFifo, close_all, fifo_line, fifo_stats, notify_fifo
 
 
 def test_line_format_matches_keepalived():
@@ -59,3 +59,15 @@ def test_a_path_that_is_not_a_fifo_drops(tmp_path):
     assert not fifo.write(fifo_line("INSTANCE", "VI_1", "MASTER", 1))
     assert fifo.dropped == 1
     fifo.close()
+
+
+def test_fifo_stats_for_the_status_json(tmp_path):
+    path = str(tmp_path / "stats.fifo")
+    assert fifo_stats(None) is None
+    assert fifo_stats(path) == {"path": path, "written": 0, "dropped": 0}  # nothing yet
+    fifo = notify_fifo(path)
+    try:
+        fifo.write(fifo_line("INSTANCE", "VI_1", "MASTER", 100))
+        assert fifo_stats(path) == {"path": path, "written": 1, "dropped": 0}
+    finally:
+        close_all()

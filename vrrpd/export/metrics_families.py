@@ -275,6 +275,11 @@ def daemon_families(status: Mapping[str, Any]) -> Iterator[Family]:
             ({"sync_group": g["name"]}, (g.get("counters") or {}).get(key, 0)) for g in groups
         ]
     yield from _mqtt_families(status.get("mqtt"))
+    fifo = status.get("notify_fifo")
+    if fifo:
+        yield "vrrpd_notify_fifo_lines_total", "counter", (
+            "Lines for the notify FIFO, by outcome (dropped: nobody read and the pipe was full)."
+        ), [({"outcome": "written"}, fifo["written"]), ({"outcome": "dropped"}, fifo["dropped"])]
 
 
 def _mqtt_families(mqtt: Mapping[str, Any] | None) -> Iterator[Family]:

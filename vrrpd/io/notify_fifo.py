@@ -99,6 +99,15 @@ def notify_fifo(path: str) -> NotifyFifo:
     return fifo
 
 
+def fifo_stats(path: str | None) -> dict[str, object] | None:
+    """The `notify_fifo` object of the status JSON: lines written and dropped so far."""
+    if path is None:
+        return None
+    fifo = _FIFOS.get(path)
+    return {"path": path, "written": fifo.written if fifo else 0,
+            "dropped": fifo.dropped if fifo else 0}
+
+
 @atexit.register
 def close_all() -> None:
     """Close every FIFO and remove those vrrpd created (as keepalived does at exit)."""

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from vrrpd import __version__
+from vrrpd.io.notify_fifo import fifo_stats
 from vrrpd.protocol.timing import master_down_interval, skew_time
 from vrrpd.runtime.seams import Instance
 
@@ -36,6 +37,7 @@ def daemon_status(daemon: Daemon) -> dict[str, Any]:
         "socket_drops": {f"{lst.ifindex}/{lst.family}": dict(lst.dropped)
                          for lst in daemon.listeners.values() if lst.dropped},
         "mqtt": daemon.mqtt.stats() if daemon.mqtt is not None else None,
+        "notify_fifo": fifo_stats(daemon.config.global_.notify_fifo),
         "loop_lag": daemon.loop_lag.status(),
         "refused_connections": {
             "control": daemon.control.refused,
