@@ -110,18 +110,12 @@ def build_mqtt(raw: RawMqtt, problems: list[ConfigProblem]) -> MqttConfig | None
         report("host", f"must be a host name or address, got {raw.host!r}")
     if not 1 <= raw.port <= 65535:
         report("port", f"must be 1..65535, got {raw.port}")
-    prefix = raw.topic_prefix
-    if (
-        not prefix
-        or prefix.startswith(("/", "$"))
-        or prefix.endswith("/")
-        or any(char in prefix for char in _TOPIC_FORBIDDEN)
-    ):
-        report(
-            "topic_prefix",
-            f"{prefix!r} must be a topic like 'vrrpd' or 'site/vrrpd': not empty, no '+' or "
-            "'#', no '/' at either end, not starting with '$'",
-        )
+    for key, example in (("topic_prefix", "'vrrpd' or 'site/vrrpd'"),
+                         ("discovery_prefix", "'homeassistant'")):
+        prefix = getattr(raw, key)
+        if not _is_topic_prefix(prefix):
+            report(key, f"{prefix!r} must be a topic like {example}: not empty, no '+' or '#', "
+                        "no '/' at either end, not starting with '$'")
     if raw.password is not None and raw.username is None:
         report("password", "is set but username is not")
     if raw.ca_file is not None and not raw.tls:
@@ -130,18 +124,6 @@ def build_mqtt(raw: RawMqtt, problems: list[ConfigProblem]) -> MqttConfig | None
         report("ca_file", "must not be empty")
     if raw.client_id == "":
         report("client_id", "must not be empty (leave it out to let the client pick one)")
-    dprefix = raw.discovery_prefix
-    if (
-        not dprefix
-        or dprefix.startswith(("/", "$"))
-        or dprefix.endswith("/")
-        or any(char in dprefix for char in _TOPIC_FORBIDDEN)
-    ):
-        report(
-            "discovery_prefix",
-            f"{dprefix!r} must be a topic like 'homeassistant': not empty, no '+' or '#', "
-            "no '/' at either end, not starting with '$'",
-        )
     if not 1 <= raw.keepalive <= 65535:
         report("keepalive", f"must be 1..65535 seconds, got {raw.keepalive}")
     if len(problems) > already:
@@ -159,3 +141,10 @@ def build_mqtt(raw: RawMqtt, problems: list[ConfigProblem]) -> MqttConfig | None
         discovery=raw.discovery,
         discovery_prefix=raw.discovery_prefix,
     )
+
+
+def _is_topic_prefix(prefix: str) -> bool:
+    """An MQTT topic prefix we can append levels to: no wildcards, no empty level at its ends,
+    not one of the broker's `$` topics."""
+    return bool(prefix) and not prefix.startswith(("/", "$")) and not prefix.endswith("/") \
+        and not any(char in prefix for char in _TOPIC_FORBIDDEN)
