@@ -9,7 +9,15 @@ import time
 import pytest
 from netns_lab import wait_until
 from netns_lab.iface_faults import interface_mac
-from vrrpd_support import VIP4, instance, start_pair, wait_holder, wait_state
+from vrrpd_support import (
+    VIP4,
+    VIP6,
+    instance,
+    start_pair,
+    vrrpd_conf,
+    wait_holder,
+    wait_state,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -31,9 +39,26 @@ def _client_reaches(lab, address: str, mac: str) -> None:
     wait_until(reaches, 10.0, 0.2)
 
 
-def test_backup_interface_recreated_then_master_dies(lab):
+def _start_variant(lab_, variant: str) -> tuple:
+    """r1 (150) MASTER and r2 (100) BACKUP; returns them and the VIP the client probes."""
+    if variant == "ipv4":
+        return (*start_pair(lab_), VIP4)
+    if variant == "ipv6":  # VRRPv3 over IPv6: a link-local first address, as RFC 9568 wants
+        return (*start_pair(lab_, vips=("fe80::51/64", f"{VIP6}/64")), VIP6)
+    r1_ip, r2_ip = lab_["r1"].ipv4, lab_["r2"].ipv4  # unicast: adverts to the peer only
+    r1 = lab_.start_vrrpd("r1", vrrpd_conf(priority=150, router_id="r1", unicast_src=r1_ip,
+                                           peers=[r2_ip]))
+    wait_state(r1, "MASTER")
+    r2 = lab_.start_vrrpd("r2", vrrpd_conf(priority=100, router_id="r2", unicast_src=r2_ip,
+                                           peers=[r1_ip]))
+    wait_state(r2, "BACKUP")
+    return r1, r2, VIP4
+
+
+@pytest.mark.parametrize("variant", ["ipv4", "ipv6", "unicast"])
+def test_backup_interface_recreated_then_master_dies(lab, variant: str):
     lab_ = lab()
-    r1, r2 = start_pair(lab_)
+    r1, r2, vip = _start_variant(lab_, variant)
     lab_.delete_interface("r2")
     wait_state(r2, "FAULT")
     assert instance(r2)["interface_lost"] is True
@@ -41,11 +66,12 @@ def test_backup_interface_recreated_then_master_dies(lab):
     inst = wait_state(r2, "BACKUP", timeout=15)
     assert inst["interface_lost"] is False
     assert "interface back; instance re-bound" in r2.log_tail(80)
+    time.sleep(0.5)
+    assert instance(r2)["state"] == "BACKUP"  # hears r1 on the new interface
     lab_.kill(r1, signal.SIGKILL)  # before the fix: nobody took over, for ever
     wait_state(r2, "MASTER")
-    wait_until(lambda: not lab_["r1"].has_address(VIP4) or lab_["r2"].has_address(VIP4), 5)
-    assert lab_["r2"].has_address(VIP4)
-    _client_reaches(lab_, VIP4, mac)  # GARP came from the new MAC
+    wait_until(lambda: lab_["r2"].has_address(vip), 5)
+    _client_reaches(lab_, vip, mac)  # GARP/NA came from the new MAC
 
 
 def test_master_interface_recreated_returns_and_preempts(lab):

@@ -134,3 +134,47 @@ def test_mixed_pair_with_keepalived_use_vmac(lab, master: str):
     assert lab_["client"].ping(VIP4)
     if backup == "vrrpd":  # its GARP from the VMAC also repairs what keepalived moved
         assert neighbour(lab_, VIP4) == VMAC
+
+
+def test_base_interface_recreated_brings_the_vmac_back_then_master_dies(lab):
+    lab_ = lab()
+    r1 = lab_.start_vrrpd("r1", vmac_conf(150, "r1"))
+    wait_state(r1, "MASTER")
+    r2 = lab_.start_vrrpd("r2", vmac_conf(100, "r2"))
+    wait_state(r2, "BACKUP")
+    lab_.delete_interface("r2")  # the kernel deletes vrrp.51 with its base
+    wait_state(r2, "FAULT")
+    assert macvlans(lab_, "r2") == []
+    lab_.create_interface("r2")
+    wait_state(r2, "BACKUP", timeout=15)
+    assert macvlans(lab_, "r2") == ["vrrp.51"]  # before the fix: never re-created
+    (vmac,) = lab_["r2"].ip_json("-d", "link", "show", "vrrp.51")
+    assert vmac["address"] == VMAC and vmac["link"] == "eth0"  # on the new eth0
+    for key, value in (("arp_ignore", "1"), ("arp_announce", "2")):  # on the new base
+        got = lab_["r2"].run(["sysctl", "-n", f"net.ipv4.conf.eth0.{key}"]).stdout.strip()
+        assert got == value, key
+    time.sleep(0.5)
+    assert instance(r2)["state"] == "BACKUP"  # hears r1 on the new VMAC
+    lab_.kill(r1, signal.SIGKILL)
+    wait_state(r2, "MASTER")
+    wait_until(lambda: holder_of_vmac(lab_, "r2"), 5)
+    lab_["r1"].ip("link", "del", "vrrp.51")  # the crashed master's VMAC would answer too
+    assert lab_["client"].ping(VIP4)
+    assert neighbour(lab_, VIP4) == VMAC
+
+
+def test_vmac_deleted_by_hand_is_made_again(lab):
+    lab_ = lab()
+    r1 = lab_.start_vrrpd("r1", vmac_conf(150, "r1"))
+    wait_state(r1, "MASTER")
+    r2 = lab_.start_vrrpd("r2", vmac_conf(100, "r2"))
+    wait_state(r2, "BACKUP")
+    lab_["r1"].ip("link", "del", "vrrp.51")  # the master's VMAC, with the VIP on it
+    wait_state(r2, "MASTER")  # r1 sent priority 0 or went quiet
+    wait_until(lambda: macvlans(lab_, "r1") == ["vrrp.51"], 10)
+    wait_state(r1, "MASTER", timeout=15)  # back as BACKUP, then preempts by priority
+    wait_state(r2, "BACKUP")
+    wait_until(lambda: holder_of_vmac(lab_, "r1"), 5)
+    assert "VMAC deleted" in r1.log_text()
+    assert lab_["client"].ping(VIP4)
+    assert neighbour(lab_, VIP4) == VMAC

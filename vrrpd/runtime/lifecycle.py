@@ -28,15 +28,22 @@ class InterfaceLifecycle:
     def __init__(self, rebind: Rebind) -> None:
         self._rebind = rebind
         self.lost: dict[str, str] = {}  # instance name -> interface name it waits for
+        self._why: dict[str, str] = {}  # instance name -> the last reason logged
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._log = log.get()
 
     def lose(self, instance: str, interface: str, why: str) -> None:
-        """`instance`'s interface is gone (`why`: "removed" or "renamed to X")."""
+        """`instance`'s interface is gone (`why`: "removed", "renamed to X", or its VMAC's
+        fate); a new reason for an instance already waiting is logged too."""
         if instance in self.lost:
+            if self._why.get(instance) != why:  # e.g. its VMAC went first, then its base
+                self._log.error("interface gone", instance=instance, interface=interface,
+                                why=why)
+                self._why[instance] = why
             return
         self.lost[instance] = interface
+        self._why[instance] = why
         self._log.error("interface gone; instance in FAULT until it is back", instance=instance,
                         interface=interface, why=why)
         self.kick()
@@ -47,6 +54,7 @@ class InterfaceLifecycle:
     def forget(self, instance: str) -> None:
         """The instance was restarted (reload) or removed: no longer ours to re-bind."""
         self.lost.pop(instance, None)
+        self._why.pop(instance, None)
 
     def kick(self) -> None:
         """Something changed (a link or address appeared): try the lost instances now."""
@@ -68,13 +76,14 @@ class InterfaceLifecycle:
                                     error=str(exc))
                     done = False
                 if done:
-                    self.lost.pop(name, None)
+                    self.forget(name)
             if self.lost:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._kick.wait(), RETRY_S)
 
     async def close(self) -> None:
         self.lost.clear()
+        self._why.clear()
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

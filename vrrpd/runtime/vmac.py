@@ -17,6 +17,12 @@ Sysctls, as keepalived sets them (per network namespace, never the host's):
   address that is ours, and has no address of its own while backup); an IPv4 instance's
   macvlan has IPv6 off (no link-local, DAD or MLD from the virtual MAC), an IPv6 one gets no
   generated link-local (addr_gen_mode 1) but the base interface's, adverts' source.
+
+A VMAC goes with its base interface (the kernel deletes a macvlan whose lower device is
+deleted) and can be deleted or renamed by hand; the interface lifecycle
+(vrrpd.runtime.link_events) then re-binds the instance, which makes it again here. So
+removal deletes only a macvlan that still carries this instance's alias (an index may be
+reused), and restores sysctls only on the base interface they were saved from.
 """
 
 from __future__ import annotations
@@ -51,8 +57,14 @@ class Vmacs:
 
     def __init__(self) -> None:
         self.links: dict[str, LinkInfo] = {}  # instance name -> its macvlan
-        self._bases: dict[int, _Base] = {}
+        self._bases: dict[int, _Base] = {}  # base ifindex -> its saved sysctls and users
         self._log = log.get()
+
+    def base_of(self, instance: str) -> int | None:
+        """The ifindex of the interface `instance`'s VMAC sits on; None without a VMAC."""
+        if instance not in self.links:
+            return None
+        return next((i for i, entry in self._bases.items() if instance in entry.users), None)
 
     async def sweep(self, nl: Any) -> list[str]:
         """Remove every macvlan an earlier run made (they carry our alias)."""
@@ -69,8 +81,8 @@ class Vmacs:
         """Make `cfg`'s macvlan on `base`, set up, and return it. A leftover of ours with
         that name is replaced; someone else's interface with that name is an error."""
         name = cfg.vmac
-        for index, other, alias in await nl.macvlans():
-            if other == name and alias.startswith(ALIAS):
+        for index, other, alias in await nl.macvlans():  # also ours renamed by someone
+            if (other == name and alias.startswith(ALIAS)) or alias == ALIAS + cfg.name:
                 await nl.delete_link(index)
         try:
             await nl.link(name)
@@ -113,22 +125,34 @@ class Vmacs:
             await nl.add_vip(link.index, IPv6Interface(f"{link_local}/64"))
 
     async def remove(self, nl: Any, instance: str) -> None:
-        """Delete `instance`'s macvlan (its VIPs go with it); restore the base interface's
-        sysctls once no VMAC is left on it."""
+        """Delete `instance`'s macvlan (its VIPs go with it) unless it is gone already;
+        restore the base interface's sysctls once no VMAC is left on it."""
         link = self.links.pop(instance, None)
         if link is None:
             return
         try:
-            await nl.delete_link(link.index)
+            ours = [i for i, _, alias in await nl.macvlans() if alias == ALIAS + instance]
+            if link.index in ours:  # not when gone with its base or deleted by hand
+                await nl.delete_link(link.index)
         except VrrpIoError as exc:
             self._log.error("VMAC could not be removed", vmac=link.name, error=str(exc))
         for index, entry in list(self._bases.items()):
             entry.users.discard(instance)
             if not entry.users:
                 del self._bases[index]
-                for key, value in entry.saved.items():
-                    try:
-                        sysctl.write("ipv4", entry.name, key, value)
-                    except VrrpIoError as exc:
-                        self._log.warning("sysctl not restored", interface=entry.name,
-                                          key=key, error=str(exc))  # fmt: skip
+                await self._restore(nl, index, entry)
+
+    async def _restore(self, nl: Any, index: int, entry: _Base) -> None:
+        """Put back the base's sysctls, if that base still exists: an interface re-created
+        with its name is not the one whose values were saved."""
+        try:
+            if (await nl.link(entry.name)).index != index:
+                return
+        except (VrrpIoError, ValueError):
+            return
+        for key, value in entry.saved.items():
+            try:
+                sysctl.write("ipv4", entry.name, key, value)
+            except VrrpIoError as exc:
+                self._log.warning("sysctl not restored", interface=entry.name,
+                                  key=key, error=str(exc))  # fmt: skip
