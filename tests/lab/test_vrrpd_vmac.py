@@ -18,6 +18,7 @@ from vrrpd_support import (
     keepalived_states,
     stop,
     vrrpd_conf,
+    vrrpd_states,
     wait_holder,
     wait_keepalived_state,
     wait_state,
@@ -164,17 +165,36 @@ def test_base_interface_recreated_brings_the_vmac_back_then_master_dies(lab):
 
 
 def test_vmac_deleted_by_hand_is_made_again(lab):
+    """Re-created rather than left in FAULT: the base still works, and an instance that stays
+    in FAULT until a restart is a node that silently stopped being a failover target."""
     lab_ = lab()
     r1 = lab_.start_vrrpd("r1", vmac_conf(150, "r1"))
     wait_state(r1, "MASTER")
     r2 = lab_.start_vrrpd("r2", vmac_conf(100, "r2"))
     wait_state(r2, "BACKUP")
     lab_["r1"].ip("link", "del", "vrrp.51")  # the master's VMAC, with the VIP on it
-    wait_state(r2, "MASTER")  # r1 sent priority 0 or went quiet
+    wait_until(lambda: "VMAC vrrp.51 deleted; making it again" in r1.log_text(), 5)
     wait_until(lambda: macvlans(lab_, "r1") == ["vrrp.51"], 10)
     wait_state(r1, "MASTER", timeout=15)  # back as BACKUP, then preempts by priority
+    assert "FAULT" in vrrpd_states(r1)
     wait_state(r2, "BACKUP")
     wait_until(lambda: holder_of_vmac(lab_, "r1"), 5)
-    assert "VMAC deleted" in r1.log_text()
     assert lab_["client"].ping(VIP4)
     assert neighbour(lab_, VIP4) == VMAC
+
+
+def test_a_port_flap_under_a_vmac_is_not_an_interface_loss(lab):
+    lab_ = lab()
+    r1 = lab_.start_vrrpd("r1", vmac_conf(150, "r1"))
+    wait_state(r1, "MASTER")
+    r2 = lab_.start_vrrpd("r2", vmac_conf(100, "r2"))
+    wait_state(r2, "BACKUP")
+    lab_.port_down("r1")  # the macvlan follows its base down: a state change, not a rename
+    wait_state(r1, "FAULT")
+    wait_state(r2, "MASTER")
+    lab_.port_up("r1")
+    wait_state(r1, "MASTER", timeout=10)
+    wait_state(r2, "BACKUP")
+    text = r1.log_text()
+    assert "interface gone" not in text  # before: "renamed to vrrp.51", a re-bind each time
+    assert text.count("VMAC created") == 1

@@ -1,8 +1,8 @@
 """Instances whose interface went away (deleted, or renamed to another name) and their
 return: once an interface of the configured name exists again (new ifindex, new MAC, or the
 old one renamed back) and has an address to send from, the daemon re-binds the instance from
-scratch (raw socket and multicast membership, GARP/NA frames for the new MAC, routes), and it
-starts again as BACKUP under the normal rules.
+scratch (raw socket and multicast membership, its VMAC made again on the new base, GARP/NA
+frames for the new MAC, routes), and it starts again as BACKUP under the normal rules.
 
 The instance sits in FAULT meanwhile (tracking feeds InterfaceDown). Netlink events kick a
 retry at once; a slow poll covers events lost in a netlink overflow.
