@@ -3,13 +3,15 @@
 Three routers (r1 priority 150, r2 and r3 priority 100), a client pinging the VIP every
 10 ms, and a seeded random schedule of faults (chaos_plan.FAULTS: SIGKILL and restart,
 SIGSTOP/SIGCONT, port down/up, flaps, VRRP partition and heal, reload, interface delete and
-re-create, an admin deleting the VIP, a CPU hog). After each fault is undone the cluster must
+re-create, an admin deleting the VIP, a CPU hog, the MQTT broker down, hung notify hooks:
+chaos_faults). After each fault is undone the cluster must
 settle: exactly one master, exactly one VIP holder and it is the master, no daemon dead that
 was not killed on purpose, every router's own address still there; and the client's longest
 outage across the fault must stay under the protocol floor + margin. A violation prints the
 seed and fault index (the same seed replays the same schedule) and the cluster is repaired
-(every daemon restarted) before the run goes on. Broker-down and hook-hang faults are not in
-the schedule: the routers run without MQTT and hooks, to compare with keepalived like for like.
+(every daemon restarted) before the run goes on. Every router runs notify hooks; vrrpd
+routers publish to a mosquitto on the client (keepalived has no MQTT client). Every hook
+process is killed at teardown (deleting a namespace kills nothing).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .chaos_cluster import IMPLEMENTATIONS, VIP, Cluster
+from .chaos_faults import ChaosKit
+from .chaos_hooks import SCRIPT_NAME, kill_hooks
 from .chaos_plan import (
     ADVERT_INT,
     FAULTS,
@@ -114,13 +118,16 @@ def _wait_settled(cluster: Cluster) -> tuple[float, Settled]:
 
 
 def _resolve(cluster: Cluster, fault: Fault) -> str:
-    """The router a fault strikes: an admin deletes the VIP where it is (the master)."""
+    """The router a fault strikes: an admin deletes the VIP where it is (the master); the
+    broker is on the client."""
+    if fault.kind == "broker":
+        return "client"
     role = "master" if fault.kind == "vipdel" else fault.target
     masters = cluster.masters()
     return (masters[0] if masters else "r1") if role == "master" else role
 
 
-def _apply(lab: Lab, cluster: Cluster, fault: Fault, target: str) -> None:
+def _apply(lab: Lab, cluster: Cluster, kit: ChaosKit, fault: Fault, target: str) -> None:
     """Strike, hold, undo (blocks for about the hold)."""
     kind, hold = fault.kind, fault.hold
     if kind == "kill":
@@ -162,18 +169,23 @@ def _apply(lab: Lab, cluster: Cluster, fault: Fault, target: str) -> None:
     elif kind == "cpuhog":
         for hog in cluster.cpu_hog(target, hold):
             hog.wait(hold + 10)
+    elif kind == "broker":
+        kit.broker_down(cluster, hold)
+    elif kind == "hook":
+        kit.hook_hang(target, hold)
     else:  # pragma: no cover - chaos_plan.FAULTS and this function go together
         raise ValueError(f"unknown fault class {kind}")
 
 
-def run_fault(lab: Lab, cluster: Cluster, fault: Fault, margin: float, t0: float) -> Outcome:
+def run_fault(lab: Lab, cluster: Cluster, kit: ChaosKit, fault: Fault, margin: float,
+              t0: float) -> Outcome:
     before = cluster.masters()
     target = _resolve(cluster, fault)
     hit_master = before == [target]
     prober = lab.probe(VIP, interval=PROBE_INTERVAL_S, reply_timeout=0.5).start()
     time.sleep(0.1)
     at = time.monotonic() - t0
-    _apply(lab, cluster, fault, target)
+    _apply(lab, cluster, kit, fault, target)
     settle_s, seen = _wait_settled(cluster)
     problems = violations(seen)
     bound = outage_bound(fault.kind, hit_master, margin)
@@ -189,6 +201,7 @@ def run_fault(lab: Lab, cluster: Cluster, fault: Fault, margin: float, t0: float
     outage = window_outage([(p.sent_at, p.received_at) for p in result.probes])
     if outage > bound:
         problems.append(f"client outage {_ms(outage)} over the bound {_ms(bound)}")
+    problems += kit.check(fault.kind, cluster, target)
     return Outcome(fault, target, hit_master, at, settle_s, outage, bound, problems)
 
 
@@ -214,30 +227,44 @@ def run_chaos(minutes: float, seed: int, impl: str, *, margin: float = 1.0,
     if not 0 < minutes <= 24 * 60:
         raise ValueError("--minutes must be in (0, 1440]")
     report = ChaosReport(impl, seed, minutes)
-    with Lab(prefix, hosts=ROUTERS, client=True, ipv6=False) as lab:
-        cluster = Cluster(lab, impl, PRIORITY, ADVERT_INT)
-        for host in ROUTERS:
-            cluster.start(host)
-        waited, seen = _wait_settled(cluster)
-        if violations(seen):
-            raise RuntimeError(f"{impl} did not settle at start: {violations(seen)}")
-        say(f"chaos {impl}: seed {seed}, {minutes:g} min, lab {lab.prefix}; "
-            f"settled after {waited:.1f}s with master {seen.masters[0]}")
-        t0 = time.monotonic()
-        deadline = t0 + minutes * 60
-        for fault in schedule(seed, 100_000):
-            if time.monotonic() >= deadline:
-                break
-            outcome = run_fault(lab, cluster, fault, margin, t0)
-            report.outcomes.append(outcome)
-            say(_line(outcome))
-            if outcome.problems:
-                say(f"  replay: python -m netns_lab chaos --seed {seed} --impl {impl} "
-                    f"(fault #{fault.index}); repairing: every daemon restarted")
-                cluster.restart_all()
-                _wait_settled(cluster)
+    lab = Lab(prefix, hosts=ROUTERS, client=True, ipv6=False)
+    try:
+        with lab:
+            _run(lab, report, margin, say)
+    finally:
+        if lab.dir is not None:  # after the daemons: none can start another hook now
+            killed, left = kill_hooks(lab.dir / SCRIPT_NAME)
+            if killed or left:
+                say(f"teardown: {killed} hook processes killed, {len(left)} left {left}")
     say(report.summary())
     return report
+
+
+def _run(lab: Lab, report: ChaosReport, margin: float, say: Say) -> None:
+    """Start the broker, the hooks and the routers, then strike until the time is up."""
+    impl, seed, minutes = report.impl, report.seed, report.minutes
+    kit = ChaosKit(lab)
+    cluster = Cluster(lab, impl, PRIORITY, ADVERT_INT, hooks=kit.hooks, mqtt=kit.mqtt)
+    for host in ROUTERS:
+        cluster.start(host)
+    waited, seen = _wait_settled(cluster)
+    if violations(seen):
+        raise RuntimeError(f"{impl} did not settle at start: {violations(seen)}")
+    say(f"chaos {impl}: seed {seed}, {minutes:g} min, lab {lab.prefix}; "
+        f"settled after {waited:.1f}s with master {seen.masters[0]}")
+    t0 = time.monotonic()
+    deadline = t0 + minutes * 60
+    for fault in schedule(seed, 100_000):
+        if time.monotonic() >= deadline:
+            break
+        outcome = run_fault(lab, cluster, kit, fault, margin, t0)
+        report.outcomes.append(outcome)
+        say(_line(outcome))
+        if outcome.problems:
+            say(f"  replay: python -m netns_lab chaos --seed {seed} --impl {impl} "
+                f"(fault #{fault.index}); repairing: every daemon restarted")
+            cluster.restart_all()
+            _wait_settled(cluster)
 
 
 def add_chaos_parser(sub: argparse._SubParsersAction) -> None:

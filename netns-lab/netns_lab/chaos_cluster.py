@@ -1,6 +1,7 @@
 """Three routers of one implementation (vrrpd or keepalived) for the chaos run: start them,
 read each one's VRRP state from its own log (cheap: no status process per poll), find the
-VIP's holders, and apply and undo the fault classes of chaos_plan."""
+VIP's holders, and apply and undo the fault classes of chaos_plan. Every router runs the
+chaos notify hooks (chaos_hooks); vrrpd routers also publish to the lab's MQTT broker."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import signal
 import sys
 
+from .chaos_hooks import Hooks
 from .daemons import unique_name
 from .errors import LabError
 from .keepalived import keepalived_conf
@@ -24,19 +26,24 @@ _KEEPALIVED_STATE = re.compile(r"\(VI_1\) Entering (MASTER|BACKUP|FAULT) STATE")
 HOG = "import time\nend = time.monotonic() + {hold}\nwhile time.monotonic() < end: pass\n"
 
 
-def vrrpd_config(host: str, priority: int, advert_int: float) -> str:
+def vrrpd_config(host: str, priority: int, advert_int: float, *, hooks: str = "",
+                 mqtt: str = "") -> str:
+    """`hooks`: instance keys (Hooks.vrrpd_keys); `mqtt`: an `[mqtt]` table (broker)."""
     return (f'[global]\nrouter_id = "{host}"\nlog_level = "info"\n\n'
             f'[instances.VI_1]\ninterface = "{HOST_IFACE}"\nvirtual_router_id = {VRID}\n'
             f"priority = {priority}\nadvert_int = {advert_int}\n"
-            f'virtual_ipaddress = ["{VIP}/24"]\n')
+            f'virtual_ipaddress = ["{VIP}/24"]\n{hooks}{mqtt}')
 
 
 class Cluster:
-    def __init__(self, lab: Lab, impl: str, priorities: dict[str, int], advert_int: float):
+    def __init__(self, lab: Lab, impl: str, priorities: dict[str, int], advert_int: float,
+                 *, hooks: Hooks | None = None, mqtt: str = ""):
+        """`mqtt`: the `[mqtt]` table vrrpd routers get (keepalived has no MQTT client)."""
         if impl not in IMPLEMENTATIONS:
             raise ValueError(f"implementation {impl!r} is not one of {IMPLEMENTATIONS}")
         self.lab, self.impl = lab, impl
         self.priorities, self.advert_int = priorities, advert_int
+        self.hooks, self.mqtt = hooks, mqtt
         self.procs: dict[str, LabProcess] = {}
         self._seen: dict[str, tuple[int, str | None]] = {}  # host -> (log offset, state)
         self.killed: set[str] = set()  # down on purpose
@@ -46,11 +53,14 @@ class Cluster:
     def start(self, host: str) -> None:
         priority = self.priorities[host]
         if self.impl == "vrrpd":
-            proc = self.lab.start_vrrpd(host, vrrpd_config(host, priority, self.advert_int))
+            hooks = self.hooks.vrrpd_keys(host) if self.hooks else ""
+            proc = self.lab.start_vrrpd(host, vrrpd_config(
+                host, priority, self.advert_int, hooks=hooks, mqtt=self.mqtt))
         else:
             proc = self.lab.start_keepalived(host, keepalived_conf(
                 router_id=host, vrid=VRID, priority=priority, advert_int=self.advert_int,
-                vips=[f"{VIP}/24"]))
+                vips=[f"{VIP}/24"],
+                notify=self.hooks.keepalived_notify(host) if self.hooks else None))
         self.procs[host] = proc
         self._seen[host] = (0, None)
         self.killed.discard(host)

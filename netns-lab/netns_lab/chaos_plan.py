@@ -34,6 +34,8 @@ FAULTS: dict[str, tuple[int, float]] = {
     "iface": (2, MASTER_DOWN_S),  # eth0 deleted, re-created (new MAC) after the hold
     "vipdel": (2, 0.0),  # an admin deletes the VIP on the master
     "cpuhog": (1, 0.0),  # two busy loops in the router's namespace for the hold
+    "broker": (1, 0.0),  # the MQTT broker stopped, started after the hold (chaos_faults)
+    "hook": (1, MASTER_DOWN_S),  # hooks hang while the port is down for the hold (chaos_faults)
 }
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 KEEPALIVED = "/usr/sbin/keepalived"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _IFACE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
+NOTIFY_STATES = ("master", "backup", "fault", "stop")
 
 
 def state_pattern(instance: str, state: str) -> str:
@@ -57,8 +58,11 @@ def keepalived_instance(
     auth_pass: str | None = None,
     preempt: bool = True,
     state: str = "BACKUP",
+    notify: Mapping[str, str] | None = None,
 ) -> str:
-    """One vrrp_instance block; VIPs may carry a prefix length (keepalived defaults to /32)."""
+    """One vrrp_instance block; VIPs may carry a prefix length (keepalived defaults to /32).
+    `notify` maps a state (master, backup, fault, stop) to the command line of its
+    `notify_STATE` script (an absolute path, then arguments)."""
     _check_name("instance", instance)
     _check_version(version)
     if not isinstance(interface, str) or not _IFACE_RE.match(interface):
@@ -96,6 +100,7 @@ def keepalived_instance(
             raise ValueError("auth_pass must be 1-8 printable non-space characters")
         auth = ["auth_type PASS", f"auth_pass {auth_pass}"]
         lines += ["    authentication {", *(f"        {a}" for a in auth), "    }"]
+    lines += _notify_lines(notify or {})
     lines += ["    virtual_ipaddress {", *(f"        {v} dev {interface}" for v in vips), "    }"]
     return "\n".join([*lines, "}", ""])
 
@@ -107,6 +112,17 @@ def keepalived_conf(*, router_id: str = "lab", garp_master_delay: int = 1, **ins
         router_id=router_id, version=version, garp_master_delay=garp_master_delay
     )
     return defs + keepalived_instance(**instance)
+
+
+def _notify_lines(notify: Mapping[str, str]) -> list[str]:
+    lines = []
+    for state, command in notify.items():
+        if state not in NOTIFY_STATES:
+            raise ValueError(f"notify state {state!r} is not one of {NOTIFY_STATES}")
+        if not command.startswith("/") or any(c in command for c in '"\n\\'):
+            raise ValueError(f"notify_{state} {command!r}: an absolute path, no quotes/newlines")
+        lines.append(f'    notify_{state} "{command}"')
+    return lines
 
 
 def _check_name(what: str, value: str) -> None:

@@ -1,4 +1,4 @@
-"""A mosquitto broker inside the lab, and the subscriber agent that reads it.
+"""The subscriber agent that reads the lab's mosquitto broker (netns_lab.broker).
 
 vrrpd runs in the routers' namespaces and cannot reach the root namespace's loopback, so
 the broker runs on the lab client (192.0.2.200) and so do the subscribers (mqtt_agent.py).
@@ -12,28 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netns_lab import Lab, LabProcess, wait_for_log, wait_until
+from netns_lab.broker import BROKER_IP, BROKER_PORT, PREFIX
+from netns_lab.broker import mqtt_section as mqtt_section  # re-exported for the lab tests
+from netns_lab.broker import start_broker as start_broker
 
-MOSQUITTO = "/usr/sbin/mosquitto"
-BROKER_IP = "192.0.2.200"  # the lab client
-BROKER_PORT = 1883
-PREFIX = "vrrpd"
 AGENT = Path(__file__).with_name("mqtt_agent.py")
-
-
-def mqtt_section(host: str = BROKER_IP, port: int = BROKER_PORT) -> str:
-    """A `[mqtt]` table to append to a vrrpd config (as vrrpd_conf's `extra`)."""
-    return f'\n[mqtt]\nhost = "{host}"\nport = {port}\ntopic_prefix = "{PREFIX}"\n'
-
-
-def start_broker(lab: Lab) -> LabProcess:
-    """mosquitto on the client, lab address only, nothing persisted (a restart forgets all)."""
-    conf = lab.dir / "mosquitto.conf"
-    conf.write_text(
-        f"listener {BROKER_PORT} {BROKER_IP}\nallow_anonymous true\npersistence false\n"
-    )
-    proc = lab.start("client", [MOSQUITTO, "-c", str(conf)])
-    wait_for_log(proc, r"mosquitto version \S+ running", 5.0)
-    return proc
 
 
 def retained(lab: Lab, topic: str = f"{PREFIX}/#", wait: float = 0.3) -> dict:

@@ -147,6 +147,16 @@ def test_keepalived_conf_v2_unicast_auth_nopreempt():
     assert conf.count("{") == conf.count("}")
 
 
+def test_keepalived_conf_notify_scripts():
+    conf = keepalived_conf(vrid=51, priority=100, vips=["192.0.2.100/24"],
+                           notify={"master": "/lab/hook.sh r1 master", "fault": "/lab/f.sh"})
+    lines = [text.strip() for text in conf.splitlines()]
+    assert 'notify_master "/lab/hook.sh r1 master"' in lines
+    assert 'notify_fault "/lab/f.sh"' in lines
+    assert lines.index('notify_fault "/lab/f.sh"') < lines.index("virtual_ipaddress {")
+    assert "notify_backup" not in conf
+
+
 def test_keepalived_conf_ipv6():
     conf = keepalived_conf(vrid=9, priority=100, vips=["2001:db8::100/64"], peers=["2001:db8::12"])
     assert "2001:db8::100/64 dev eth0" in conf and "advert_int 1" in conf
@@ -182,6 +192,10 @@ def test_keepalived_conf_ipv6():
         ({"interface": "a" * 16}, "interface"),
         ({"router_id": "r 1"}, "router_id"),
         ({"garp_master_delay": -1}, "GARP"),
+        ({"notify": {"primary": "/bin/true"}}, "notify state"),
+        ({"notify": {"master": "true"}}, "absolute path"),
+        ({"notify": {"master": '/bin/echo "x"'}}, "no quotes"),
+        ({"notify": {"master": "/bin/true\nnopreempt"}}, "no quotes"),
     ],
 )
 def test_keepalived_conf_rejects_bad_parameters(overrides, message):
