@@ -1,8 +1,10 @@
 """Every pyroute2 call of the daemon: links, addresses, VIPs and the change stream.
 
 pyroute2 0.9's synchronous IPRoute runs its own event loop and refuses to work inside a
-running one, so everything here uses AsyncIPRoute. Kernel answers are translated into small
-typed values and vrrpd.io.errors; no retries and no policy live here.
+running one, so everything here uses AsyncIPRoute — except VIP adds and removes, which go
+through one batching socket of their own (vrrpd.io.addr_batch). Kernel answers are translated
+into small typed values (vrrpd.io.netlink_types, re-exported here) and vrrpd.io.errors; no
+retries and no policy live here.
 """
 
 from __future__ import annotations
@@ -12,47 +14,55 @@ import errno
 import os
 import socket
 from collections.abc import AsyncIterator, Callable, Collection
-from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_interface
+from ipaddress import IPv4Interface, IPv6Interface, ip_interface
 from typing import Any
 
 from pyroute2 import AsyncIPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.rtnl import RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK
-from pyroute2.netlink.rtnl.ifaddrmsg import (
-    IFA_F_DADFAILED,
-    IFA_F_NODAD,
-    IFA_F_SECONDARY,
-    IFA_F_TENTATIVE,
-)
+from pyroute2.netlink.rtnl.ifaddrmsg import IFA_F_DADFAILED, IFA_F_SECONDARY, IFA_F_TENTATIVE
 from pyroute2.netlink.rtnl.ifinfmsg import IFF_RUNNING, IFF_UP
 
+from vrrpd.io.addr_batch import (
+    AddressBatcher,
+    AddrMessage,
+    add_message,
+    bind_route_socket,
+    open_route_socket,
+    remove_message,
+)
 from vrrpd.io.errors import InterfaceMissing, NeedPrivilege, NetlinkFailure
+from vrrpd.io.netlink_types import (
+    IFNAMSIZ,
+    RT_SCOPE_UNIVERSE,
+    AddressAdded,
+    AddressEntry,
+    AddressRemoved,
+    HeldAddress,
+    IPAddress,
+    IPInterface,
+    LinkChanged,
+    LinkInfo,
+    LinkRemoved,
+    NetlinkEvent,
+    Snapshot,
+    check_ifname,
+    primary_of,
+)
 
-IPAddress = IPv4Address | IPv6Address
-IPInterface = IPv4Interface | IPv6Interface
+__all__ = [
+    "IFNAMSIZ", "RT_SCOPE_UNIVERSE", "VRRPD_ADDR_PROTO", "AddressAdded", "AddressEntry",
+    "AddressRemoved", "HeldAddress", "IPAddress", "IPInterface", "IPRouteSession", "LinkChanged",
+    "LinkInfo", "LinkRemoved", "Netlink", "NetlinkEvent", "Snapshot", "kernel_keeps_addr_proto",
+    "os_failure",
+]
 
-RT_SCOPE_UNIVERSE = 0
 # IFA_PROTO (Linux 6.1+) value on every VIP vrrpd adds: how a later run (after a crash) tells
 # the addresses it may remove from the ones the admin or another program configured. Older
 # kernels drop the attribute silently; their VIPs then look foreign and are never removed.
 VRRPD_ADDR_PROTO = 0x56  # 'V'; iproute2's rt_addrprotos uses 0..3
-IFNAMSIZ = 16  # kernel limit for interface names and IPv4 address labels, NUL included
 _WATCH_GROUPS = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
 _PRIVILEGE = (errno.EPERM, errno.EACCES)
-
-
-@dataclass(frozen=True, slots=True)
-class LinkInfo:
-    """An interface as the daemon needs it. `up` = administratively up and running
-    (IFF_UP and IFF_RUNNING: carrier present and operstate UP/UNKNOWN, as keepalived checks).
-    `mac` is "" for links without a hardware address."""
-
-    index: int
-    name: str
-    mac: str
-    up: bool
-    mtu: int
 
 
 def kernel_keeps_addr_proto(release: str | None = None) -> bool:
@@ -62,96 +72,6 @@ def kernel_keeps_addr_proto(release: str | None = None) -> bool:
         return (int(parts[0]), int(parts[1].split("-")[0])) >= (6, 1)
     except (IndexError, ValueError):
         return True  # unknown format: assume a modern kernel
-
-
-@dataclass(frozen=True, slots=True)
-class HeldAddress:
-    """An address an interface has; `ours` = added by vrrpd (IFA_PROTO VRRPD_ADDR_PROTO)."""
-
-    address: IPv4Interface | IPv6Interface
-    ours: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AddressAdded:
-    """An address appeared or changed (the kernel re-announces one when DAD finishes)."""
-
-    ifindex: int
-    address: IPInterface
-    tentative: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class AddressRemoved:
-    ifindex: int
-    address: IPInterface
-
-
-@dataclass(frozen=True, slots=True)
-class LinkChanged:
-    ifindex: int
-    name: str
-    up: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LinkRemoved:
-    """The interface is gone: sockets bound to it are dead; a re-created one has a new index."""
-
-    ifindex: int
-    name: str
-
-
-NetlinkEvent = AddressAdded | AddressRemoved | LinkChanged | LinkRemoved
-
-
-@dataclass(frozen=True, slots=True)
-class AddressEntry:
-    ifindex: int
-    address: IPInterface
-    primary: bool  # IPv4: not IFA_F_SECONDARY
-    scope: int
-    tentative: bool
-    ours: bool = False  # added by vrrpd (IFA_PROTO VRRPD_ADDR_PROTO)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Links and addresses of the namespace at one moment, from one dump of each.
-
-    Start-up asks the same questions for every instance (its link, its advert source, who
-    holds its VIPs); one snapshot answers them all, where a dump per question made starting
-    N instances cost N dumps of a table that grows with N.
-    """
-
-    links: dict[str, LinkInfo]
-    addresses: tuple[AddressEntry, ...]
-
-    def link(self, ifname: str) -> LinkInfo:
-        _check_ifname(ifname)
-        found = self.links.get(ifname)
-        if found is None:
-            raise InterfaceMissing(ifname, f"reading link {ifname}")
-        return found
-
-    def primary_address(self, ifindex: int, family: int) -> IPAddress | None:
-        """As Netlink.primary_address, from the snapshot."""
-        version = 4 if family == socket.AF_INET else 6
-        return _primary([e for e in self.addresses
-                         if e.ifindex == ifindex and e.address.version == version], family, ())
-
-    def owners(self, address: IPAddress) -> list[int]:
-        return sorted({e.ifindex for e in self.addresses if e.address.ip == address})
-
-    def held(self, ifindex: int, family: int) -> list[HeldAddress]:
-        """As Netlink.held, from the snapshot."""
-        version = 4 if family == socket.AF_INET else 6
-        return [HeldAddress(e.address, e.ours) for e in self.addresses
-                if e.ifindex == ifindex and e.address.version == version]
-
-    def holds(self, ifindex: int, vip: IPInterface) -> bool:
-        """Whether `vip` (address and prefix length) is on interface `ifindex`."""
-        return any(e.ifindex == ifindex and e.address == vip for e in self.addresses)
 
 
 class IPRouteSession:
@@ -186,7 +106,6 @@ class IPRouteSession:
             raise RuntimeError(f"use {name} as `async with {name}() as session:`")
         return self._ipr
 
-
     async def _events(self, groups: int, what: str, event_of: Callable[[Any], Any],
                       ready: asyncio.Event | None) -> AsyncIterator[Any]:
         """Subscribe a socket of its own to `groups` and yield event_of(msg) until cancelled."""
@@ -216,8 +135,32 @@ class IPRouteSession:
 class Netlink(IPRouteSession):
     """Links, addresses and VIPs, plus the watch() event stream."""
 
+    _batcher: AddressBatcher | None = None  # VIP adds/removes (vrrpd.io.addr_batch)
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._batcher is not None:
+            self._batcher.close()
+            self._batcher = None
+        await super().__aexit__(*exc)
+
+    async def _address_request(self, message: AddrMessage) -> int:
+        """Send one address message in this loop iteration's batch: its ack's errno."""
+        if self._batcher is None:
+            self._route  # noqa: B018 - raises outside `async with`
+            self._batcher = AddressBatcher(self._route_socket)
+        return await self._batcher.request(message)
+
+    def _route_socket(self) -> socket.socket:
+        if self._netns is None:
+            return open_route_socket()
+        from pyroute2.netns import create_socket  # forks a helper that enters the namespace
+
+        return bind_route_socket(create_socket(
+            netns=self._netns, family=socket.AF_NETLINK, socket_type=socket.SOCK_RAW,
+            proto=socket.NETLINK_ROUTE, flags=0))
+
     async def link(self, ifname: str) -> LinkInfo:
-        _check_ifname(ifname)
+        check_ifname(ifname)
         try:
             messages = await self._route.link("get", ifname=ifname)
         except NetlinkError as exc:
@@ -233,7 +176,7 @@ class Netlink(IPRouteSession):
         IPv6, the link-local address once DAD is over. `exclude` skips our own VIPs, which
         become primary when no other address covers their subnet."""
         entries = [_entry_of(msg) for msg in await self._dump_addresses(ifindex, family)]
-        return _primary(entries, family, exclude)
+        return primary_of(entries, family, exclude)
 
     async def snapshot(self) -> Snapshot:
         """Every link and address now (see Snapshot): three dumps, whatever their size."""
@@ -271,44 +214,33 @@ class Netlink(IPRouteSession):
         IPv6 VIPs skip DAD (IFA_F_NODAD) so they are usable at once: the backup that held
         the address has already dropped it, and a tentative VIP would black-hole traffic.
         Lifetimes are left at the kernel default, valid and preferred forever. The address
-        carries IFA_PROTO VRRPD_ADDR_PROTO (see held()).
+        carries IFA_PROTO VRRPD_ADDR_PROTO (see held()). Requests made in the same loop
+        iteration go to the kernel in one datagram (vrrpd.io.addr_batch).
         """
-        arguments = self._vip_arguments(ifindex, vip)
-        arguments["proto"] = VRRPD_ADDR_PROTO  # marks it ours for the next run's clean-up
+        _check_vip(ifindex, vip)
         if label is not None:
             _check_label(label, vip)
-            arguments["label"] = label
-        if vip.version == 6:
-            arguments["flags"] = IFA_F_NODAD
-        try:
-            await self._route.addr("add", **arguments)
-        except NetlinkError as exc:
-            if exc.code == errno.EEXIST:
-                return False
-            raise _translate(exc, f"adding {vip}", ifindex) from exc
-        except OSError as exc:
-            raise os_failure(exc, f"adding {vip}", self._netns) from exc
-        return True
+        message = add_message(ifindex, vip, proto=VRRPD_ADDR_PROTO, label=label)
+        return await self._vip_request(message, f"adding {vip}", ifindex, errno.EEXIST)
 
     async def remove_vip(self, ifindex: int, vip: IPInterface) -> bool:
         """Remove a virtual address; False if it was not there (with that prefix length)."""
-        try:
-            await self._route.addr("del", **self._vip_arguments(ifindex, vip))
-        except NetlinkError as exc:
-            if exc.code == errno.EADDRNOTAVAIL:
-                return False
-            raise _translate(exc, f"removing {vip}", ifindex) from exc
-        except OSError as exc:
-            raise os_failure(exc, f"removing {vip}", self._netns) from exc
-        return True
+        _check_vip(ifindex, vip)
+        return await self._vip_request(remove_message(ifindex, vip), f"removing {vip}",
+                                       ifindex, errno.EADDRNOTAVAIL)
 
-    @staticmethod
-    def _vip_arguments(ifindex: int, vip: IPInterface) -> dict:
-        if not isinstance(vip, IPv4Interface | IPv6Interface):
-            raise TypeError(f"vip must be an IPv4Interface or IPv6Interface, not {vip!r}")
-        if ifindex <= 0:
-            raise ValueError(f"interface index must be positive, not {ifindex}")
-        return {"index": ifindex, "address": str(vip.ip), "prefixlen": vip.network.prefixlen}
+    async def _vip_request(self, message: AddrMessage, what: str, ifindex: int,
+                           unchanged: int) -> bool:
+        """True when done, False when the kernel answered `unchanged`; else the typed error."""
+        try:
+            code = await self._address_request(message)
+        except OSError as exc:
+            raise os_failure(exc, what, self._netns) from exc
+        if code == unchanged:
+            return False
+        if code:
+            raise _translate(NetlinkError(code), what, ifindex)
+        return True
 
     async def owners(self, address: IPAddress | IPInterface) -> list[int]:
         """Indexes of the interfaces holding `address`, to refuse a VIP owned elsewhere."""
@@ -331,7 +263,7 @@ class Netlink(IPRouteSession):
     async def add_macvlan(self, name: str, base: int, mac: str, alias: str) -> LinkInfo:
         """Create a macvlan in private mode on link `base` (left down: set it up after its
         sysctls); `alias` (IFLA_IFALIAS) marks it as ours for a later clean-up."""
-        _check_ifname(name)
+        check_ifname(name)
         try:
             await self._route.link("add", ifname=name, kind="macvlan", link=base,
                                    macvlan_mode="private", address=mac)  # fmt: skip
@@ -388,9 +320,11 @@ class Netlink(IPRouteSession):
         return self._events(_WATCH_GROUPS, "netlink events", _event_of, ready)
 
 
-def _check_ifname(ifname: str) -> None:
-    if not ifname or len(ifname.encode()) >= IFNAMSIZ or "/" in ifname or ifname.isspace():
-        raise ValueError(f"invalid interface name {ifname!r}")
+def _check_vip(ifindex: int, vip: IPInterface) -> None:
+    if not isinstance(vip, IPv4Interface | IPv6Interface):
+        raise TypeError(f"vip must be an IPv4Interface or IPv6Interface, not {vip!r}")
+    if ifindex <= 0:
+        raise ValueError(f"interface index must be positive, not {ifindex}")
 
 
 def _check_label(label: str, vip: IPInterface) -> None:
@@ -427,21 +361,6 @@ def _entry_of(msg) -> AddressEntry:
     return AddressEntry(msg["index"], _interface_of(msg),
                         not msg.get("flags", 0) & IFA_F_SECONDARY, msg["scope"],
                         _is_tentative(msg), msg.get("proto") == VRRPD_ADDR_PROTO)
-
-
-def _primary(entries: list[AddressEntry], family: int,
-             exclude: Collection[IPAddress]) -> IPAddress | None:
-    """IPv4: the first primary global address; IPv6: the link-local one once DAD is over."""
-    for entry in entries:
-        address = entry.address.ip
-        if address in exclude or entry.tentative:
-            continue
-        if family == socket.AF_INET:
-            if entry.primary and entry.scope == RT_SCOPE_UNIVERSE:
-                return address
-        elif address.is_link_local:
-            return address
-    return None
 
 
 def _is_tentative(msg) -> bool:
