@@ -193,13 +193,12 @@ class AddressBatcher:
         self._sock, self._loop = sock, loop
 
     def _forget(self, pending: _Pending) -> None:
-        """A request that returned, failed or was cancelled leaves every table."""
+        """A request that returned, failed or was cancelled stops holding up the next
+        datagram; one still queued is skipped when its turn comes (its future is done)."""
         if self._inflight.get(pending.seq) is pending:
             del self._inflight[pending.seq]
             if not self._inflight:
                 self._next()
-        elif pending in self._queue:
-            self._queue.remove(pending)
 
     def _next(self) -> None:
         """Schedule the next datagram if requests are waiting and none is in flight."""
