@@ -32,8 +32,6 @@ from vrrpd.io.netlink import (
     kernel_keeps_addr_proto,
 )
 from vrrpd.io.rawsock import Received, VrrpSocket
-from vrrpd.io.route_types import RouteEvent
-from vrrpd.io.routes import RouteTable
 from vrrpd.protocol.actions import StateChanged
 from vrrpd.runtime import link_events
 from vrrpd.runtime.instance import HOOK_GRACE_AT_STOP, InstanceRunner
@@ -47,6 +45,7 @@ from vrrpd.runtime.preflight import (
 )
 from vrrpd.runtime.receive import Listener
 from vrrpd.runtime.reload import reload as reload_config
+from vrrpd.runtime.route_watch import RouteWatch
 from vrrpd.runtime.seams import Announcer, Instance
 from vrrpd.runtime.sockets import SocketRegistry
 from vrrpd.runtime.split_brain import Payload, SplitBrainWatches
@@ -56,7 +55,6 @@ from vrrpd.runtime.timers import Timers
 from vrrpd.runtime.tracking import TrackMonitor
 from vrrpd.runtime.vip_links import announcer, resolve
 from vrrpd.runtime.vmac import Vmacs
-from vrrpd.runtime.watch import watch_forever
 
 if TYPE_CHECKING:  # imported at run time only when configured
     from vrrpd.export.metrics_server import MetricsExporter
@@ -81,7 +79,7 @@ class Daemon:
         self._reload_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.netlink: Netlink | None = None
-        self.route_table: RouteTable | None = None  # opened for the first instance with routes
+        self.routes = RouteWatch(lambda: self.runners.values(), self._spawn)
         self.control = ControlServer(socket_path, self.status, self.explain)
         self.started = time.time()
         self._started_monotonic = time.monotonic()  # global.startup_delay counts from here
@@ -198,9 +196,7 @@ class Daemon:
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
-        if self.route_table is not None:
-            await self.route_table.__aexit__(None, None, None)
-            self.route_table = None
+        await self.routes.close()
         self.vrrp_sockets.close_all()
         self.listeners.clear()
         for sender in self.senders.values():
@@ -246,7 +242,7 @@ class Daemon:
         runner = InstanceRunner(cfg, link=link, primary_ip=primary, sock=sock,
                                 netlink=nl, garp_factory=garp_factory,
                                 on_transition=self._on_transition,
-                                routes=await self._route_table(cfg),
+                                routes=await self.routes.for_instance(cfg),
                                 global_config=lambda: self.config.global_,
                                 startup_delay=self._startup_delay_left(),
                                 vip_links=vip_links, timers=self.timers)
@@ -364,32 +360,6 @@ class Daemon:
         self._log.warning("interface back; instance re-bound", instance=name,
                           interface=cfg.interface, ifindex=link.index, mac=link.mac)
         return True
-
-    async def _route_table(self, cfg: InstanceConfig) -> RouteTable | None:
-        """The routes adapter, opened (and watched) once an instance has routes or rules."""
-        if not (cfg.virtual_routes or cfg.virtual_rules or cfg.announce):
-            return None
-        if self.route_table is None:
-            self.route_table = await RouteTable().__aenter__()
-            self._spawn(self._watch_routes(), "route-watch")
-        return self.route_table
-
-    async def _watch_routes(self) -> None:
-        """Route/rule/address/link events to the instances; after a lost stream, each
-        instance re-checks everything (events may be missing)."""
-        table = self.route_table
-        assert table is not None
-
-        def to_instances(ev: RouteEvent) -> None:
-            for r in list(self.runners.values()):
-                r.route_event(ev)
-
-        def repair_all() -> None:
-            for r in list(self.runners.values()):
-                r.request_repair()
-
-        await watch_forever(table.watch, to_instances, what="route", log=self._log,
-                            on_restart=repair_all)  # fmt: skip
 
     def _count_garp(self, name: str, frames: int) -> None:
         runner = self.runners.get(name)
